@@ -1,0 +1,82 @@
+# The root module's wiring: prod protection, the role's secrets, outputs.
+
+mock_provider "aws" {
+  mock_data "aws_availability_zones" {
+    defaults = {
+      names = ["us-east-1a", "us-east-1b"]
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_ami" {
+    defaults = {
+      id               = "ami-0123456789abcdef0"
+      root_device_name = "/dev/sda1"
+    }
+  }
+
+  mock_resource "aws_rds_cluster" {
+    defaults = {
+      master_user_secret = [{
+        secret_arn    = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-mock-AbCdEf"
+        kms_key_id    = "arn:aws:kms:us-east-1:123456789012:key/mock"
+        secret_status = "active"
+      }]
+    }
+  }
+}
+
+variables {
+  environment = "test"
+}
+
+run "role_reads_the_stacks_own_secrets" {
+  assert {
+    condition = jsonencode(one([
+      for s in jsondecode(module.iam.policy_json).Statement : s.Resource if contains(s.Action, "secretsmanager:GetSecretValue")
+    ])) == jsonencode([module.secrets.agent_secret_arn, module.secrets.reader_secret_arn])
+    error_message = "The instance role must read exactly this stack's agent and reader secrets (not the admin secret)."
+  }
+
+  assert {
+    condition     = !strcontains(module.iam.policy_json, output.admin_secret_arn)
+    error_message = "The instance must not read the admin secret."
+  }
+
+  assert {
+    condition     = module.database.deletion_protection == false
+    error_message = "Environments other than prod are not protected by default."
+  }
+
+  assert {
+    condition     = output.api_port == 8080 && output.log_group_name == "/janitor/test" && output.instance_id == "" && output.region == "us-east-1"
+    error_message = "Outputs name what janitor needs."
+  }
+}
+
+run "prod_is_always_deletion_protected" {
+  variables {
+    environment         = "prod"
+    deletion_protection = false
+  }
+
+  assert {
+    condition     = module.database.deletion_protection == true
+    error_message = "prod must be deletion protected even when deletion_protection = false."
+  }
+}
+
+run "rejects_bad_environment_names" {
+  command = plan
+
+  variables {
+    environment = "Prod Env"
+  }
+
+  expect_failures = [var.environment]
+}
