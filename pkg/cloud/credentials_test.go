@@ -148,7 +148,7 @@ func TestCredentialsNeverPrintThePassword(t *testing.T) {
 		"%v":        fmt.Sprintf("%v", c),
 		"%+v":       fmt.Sprintf("%+v", c),
 		"%#v":       fmt.Sprintf("%#v", c),
-		"%s":        fmt.Sprintf("%s", c),
+		"Sprint":    fmt.Sprint(c),
 		"pointer":   fmt.Sprintf("%v", &c),
 		"slog text": text.String(),
 		"slog json": js.String(),

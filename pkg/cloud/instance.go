@@ -202,9 +202,7 @@ func (c *Client) InstanceStart(ctx context.Context, env string) (Change, error) 
 	if err != nil {
 		return Change{}, wrap(fmt.Sprintf("start instance %s of %s", cur.ID, env), err)
 	}
-	if len(out.StartingInstances) > 0 && out.StartingInstances[0].CurrentState != nil {
-		cur.State = string(out.StartingInstances[0].CurrentState.Name)
-	}
+	cur.State = stateAfter(out.StartingInstances, cur.State)
 	return Change{Instance: cur, Changed: true, Message: fmt.Sprintf("starting %s of %s", cur.ID, env)}, nil
 }
 
@@ -228,9 +226,7 @@ func (c *Client) InstanceStop(ctx context.Context, env string) (Change, error) {
 	if err != nil {
 		return Change{}, wrap(fmt.Sprintf("stop instance %s of %s", cur.ID, env), err)
 	}
-	if len(out.StoppingInstances) > 0 && out.StoppingInstances[0].CurrentState != nil {
-		cur.State = string(out.StoppingInstances[0].CurrentState.Name)
-	}
+	cur.State = stateAfter(out.StoppingInstances, cur.State)
 	return Change{Instance: cur, Changed: true, Message: fmt.Sprintf("stopping %s of %s", cur.ID, env)}, nil
 }
 
@@ -260,6 +256,14 @@ func (c *Client) findLive(ctx context.Context, env string) (Instance, error) {
 		return Instance{}, fmt.Errorf("%w: instance %s of %s is %s; launch a new one with janitor launch-instance --env %s", ErrTerminated, cur.ID, env, cur.State, env)
 	}
 	return cur, nil
+}
+
+// stateAfter is the state a start or stop call reports, else the old one.
+func stateAfter(changes []types.InstanceStateChange, old string) string {
+	if len(changes) == 0 || changes[0].CurrentState == nil {
+		return old
+	}
+	return string(changes[0].CurrentState.Name)
 }
 
 // waitLimit is the SDK waiters' required maximum: what ctx leaves, or a day.

@@ -234,3 +234,31 @@ func TestSecretsAgainstMoto(t *testing.T) {
 		t.Errorf("missing secret: error = %v, want ErrSecretNotFound", err)
 	}
 }
+
+// BenchmarkSecretRead compares a read from Secrets Manager (moto on
+// loopback) with a read the cache answers.
+func BenchmarkSecretRead(b *testing.B) {
+	srv := cloudtest.Start(b)
+	c, err := New(b.Context(), Options{Region: cloudtest.Region, Endpoint: srv.URL, AccessKeyID: cloudtest.AccessKeyID, SecretAccessKey: cloudtest.SecretAccessKey})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.secrets.CreateSecret(b.Context(), &secretsmanager.CreateSecretInput{Name: aws.String("s"), SecretString: aws.String(`{"username":"u","password":"p"}`)}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("secretsmanager", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := c.SecretString(b.Context(), "s"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		cache := NewSecretCache(c, time.Hour)
+		for b.Loop() {
+			if _, err := cache.SecretString(b.Context(), "s"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

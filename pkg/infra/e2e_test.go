@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,28 +24,6 @@ var motoVars = map[string]string{
 	"create_instance": "true",
 }
 
-// syncBuffer collects terraform's output from both streams.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) tail() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := s.b.String()
-	if len(out) > 8000 {
-		out = out[len(out)-8000:]
-	}
-	return out
-}
-
 // TestApplyDestroyDevAgainstMoto applies the dev stack with terraform against
 // moto through Runner (the real argv, var file, workspace and provider
 // mirror), checks what it built through pkg/cloud, and destroys it.
@@ -58,7 +35,7 @@ func TestApplyDestroyDevAgainstMoto(t *testing.T) {
 	needTerraform(t)
 	srv := cloudtest.Start(t)
 	dir := copyModule(t)
-	log := &syncBuffer{}
+	log := newSyncBuffer("")
 	rn := Runner{
 		Dir:     dir,
 		Environ: append(srv.Environ(), terraformEnviron(t)...),

@@ -136,8 +136,9 @@ func TestRunTerraformNotOnPath(t *testing.T) {
 	}
 }
 
-// lineWaiter is a writer that reports when a line has been written.
-type lineWaiter struct {
+// syncBuffer collects output from several goroutines and reports when a
+// given text has been written.
+type syncBuffer struct {
 	mu   sync.Mutex
 	buf  bytes.Buffer
 	want string
@@ -145,11 +146,11 @@ type lineWaiter struct {
 	once sync.Once
 }
 
-func newLineWaiter(want string) *lineWaiter {
-	return &lineWaiter{want: want, seen: make(chan struct{})}
+func newSyncBuffer(want string) *syncBuffer {
+	return &syncBuffer{want: want, seen: make(chan struct{})}
 }
 
-func (w *lineWaiter) Write(p []byte) (int, error) {
+func (w *syncBuffer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.buf.Write(p)
@@ -159,10 +160,16 @@ func (w *lineWaiter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (w *lineWaiter) String() string {
+func (w *syncBuffer) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.buf.String()
+}
+
+// tail is the last 8000 bytes, for failure messages.
+func (w *syncBuffer) tail() string {
+	s := w.String()
+	return s[max(0, len(s)-8000):]
 }
 
 func TestRunCancelInterruptsThenKills(t *testing.T) {
@@ -188,7 +195,7 @@ func TestRunCancelInterruptsThenKills(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			out := newLineWaiter("started")
+			out := newSyncBuffer("started")
 			rn := Runner{Dir: fakeModule(t, "dev"), Terraform: standIn(t, tt.script), Stdout: out, Grace: 300 * time.Millisecond}
 			ctx, cancel := context.WithCancel(t.Context())
 			done := make(chan error, 1)

@@ -1,15 +1,7 @@
 # The database module's security properties, against a mocked provider.
 
 mock_provider "aws" {
-  mock_resource "aws_rds_cluster" {
-    defaults = {
-      master_user_secret = [{
-        secret_arn    = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-mock-AbCdEf"
-        kms_key_id    = "arn:aws:kms:us-east-1:123456789012:key/mock"
-        secret_status = "active"
-      }]
-    }
-  }
+  source = "./tests/mocks"
 }
 
 variables {

@@ -1,11 +1,7 @@
 # The instance role: secrets, logs and SSM, nothing more.
 
 mock_provider "aws" {
-  mock_data "aws_partition" {
-    defaults = {
-      partition = "aws"
-    }
-  }
+  source = "./tests/mocks"
 }
 
 variables {

@@ -1,18 +1,7 @@
 # The instance module: metadata service, volumes, bootstrap.
 
 mock_provider "aws" {
-  mock_data "aws_ami" {
-    defaults = {
-      id               = "ami-0123456789abcdef0"
-      root_device_name = "/dev/sda1"
-    }
-  }
-
-  mock_resource "aws_launch_template" {
-    defaults = {
-      id = "lt-0123456789abcdef0"
-    }
-  }
+  source = "./tests/mocks"
 }
 
 variables {

@@ -1,11 +1,7 @@
 # The network module: who may reach the database and the API.
 
 mock_provider "aws" {
-  mock_data "aws_availability_zones" {
-    defaults = {
-      names = ["us-east-1a", "us-east-1b", "us-east-1c"]
-    }
-  }
+  source = "./tests/mocks"
 }
 
 variables {

@@ -1,6 +1,8 @@
 # The secrets module: one secret per role, values written write-only.
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
 
 variables {
   name          = "janitor-test"
