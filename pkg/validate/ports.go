@@ -1,0 +1,205 @@
+package validate
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Checkouter makes a repository's files available in a local directory.
+//
+// For a repository with a URL, Checkout clones it into dir, an empty
+// directory the pipeline created for this repository and removes when the
+// repository is done. For a local repository (Repo.Path) it returns the path
+// in place and leaves dir alone.
+type Checkouter interface {
+	Checkout(ctx context.Context, repo Repo, dir string) (Checkout, error)
+}
+
+// Checkout is a repository ready on disk.
+type Checkout struct {
+	// Dir is the repository root: the build context and the base of every
+	// repository-relative path.
+	Dir string
+	// Commit is the commit SHA checked out; empty when unknown (a local
+	// directory that is not a git work tree).
+	Commit string
+}
+
+// Linter runs the static rules on a repository and reports the facts the
+// pipeline needs to build and run it.
+type Linter interface {
+	Lint(ctx context.Context, dir string) (LintReport, error)
+}
+
+// LintReport is what the linter found in one repository.
+type LintReport struct {
+	Findings []Finding
+	Facts    Facts
+}
+
+// Facts are what the linter learned about a repository. Paths are relative
+// to the repository root, with forward slashes.
+type Facts struct {
+	// Dockerfile is the Dockerfile to build ("Dockerfile" or
+	// ".runpod/Dockerfile"); empty when there is none.
+	Dockerfile string
+	// Workdir is the final stage's WORKDIR as the Dockerfile declares it;
+	// empty when it declares none. The built image's WORKDIR, when the
+	// engine reports it, wins.
+	Workdir string
+	// HandlerPath is the handler file; empty when none was found.
+	HandlerPath string
+	// HandlerKind is how the handler is written.
+	HandlerKind HandlerKind
+	// TestInputPath is test_input.json at the root or next to the handler;
+	// empty when there is none.
+	TestInputPath string
+	// TestsCase is the input of the first .runpod/tests.json case as written
+	// there (not wrapped in {"input": ...}); nil when there is none.
+	TestsCase json.RawMessage
+	// TestsCaseName is that case's name.
+	TestsCaseName string
+	// Env is .runpod/tests.json config.env as key/value pairs.
+	Env map[string]string
+	// GPULikely is set when the repository probably needs a GPU (JW033);
+	// GPUEvidence says why.
+	GPULikely   bool
+	GPUEvidence string
+	// AllowedCUDAVersions is allowedCudaVersions from tests.json or hub.json
+	// ("12.4", ...); empty when unrestricted.
+	AllowedCUDAVersions []string
+}
+
+// HandlerKind is how a handler function is written.
+type HandlerKind string
+
+// Handler kinds. The SDK's local test mode does not execute generators.
+const (
+	HandlerUnknown        HandlerKind = ""
+	HandlerPlain          HandlerKind = "plain"
+	HandlerAsync          HandlerKind = "async"
+	HandlerGenerator      HandlerKind = "generator"
+	HandlerAsyncGenerator HandlerKind = "async_generator"
+)
+
+// IsGenerator reports whether the local test mode cannot run this handler.
+func (k HandlerKind) IsGenerator() bool {
+	return k == HandlerGenerator || k == HandlerAsyncGenerator
+}
+
+// Engine builds and runs containers. A failed build, a non-zero exit or a
+// timeout is a result; an error means the engine could not be asked.
+// When ctx ends, Build and Run return promptly with what they have and the
+// context's error; the container of a Run is removed on every path.
+type Engine interface {
+	Build(ctx context.Context, req BuildRequest) (BuildResult, error)
+	Run(ctx context.Context, req RunRequest) (RunResult, error)
+	// RemoveImage removes one image (forcefully, with its untagged parents).
+	RemoveImage(ctx context.Context, imageID string) error
+	// Cleanup removes every container labelled org.janitor.run-id=RunID,
+	// and the images with that label unless KeepImages.
+	Cleanup(ctx context.Context, req CleanupRequest) error
+}
+
+// BuildRequest is one image build.
+type BuildRequest struct {
+	// ContextDir is the build context; Dockerfile is relative to it.
+	ContextDir string
+	Dockerfile string
+	Tag        string
+	BuildArgs  map[string]string
+	// Platform is always "linux/amd64" (RunPod's build platform).
+	Platform string
+	Labels   map[string]string
+	// Output, when set, receives build output line by line as it arrives.
+	// It may be called from another goroutine than Build's caller.
+	Output func(line string)
+}
+
+// BuildResult is what a build produced.
+type BuildResult struct {
+	ImageID   string
+	SizeBytes int64
+	// Workdir is the image's configured working directory ("" for /).
+	Workdir  string
+	Duration time.Duration
+	// Failed is set when the build ran and failed; FailedStep names the
+	// step ("[3/7] RUN pip install ...") when the builder tells it.
+	Failed     bool
+	FailedStep string
+	// Log is the tail of the build output (the engine caps it).
+	Log string
+}
+
+// RunRequest is one container run.
+type RunRequest struct {
+	Image string
+	// Entrypoint and Cmd override the image's; nil keeps it.
+	Entrypoint []string
+	Cmd        []string
+	// Env is sorted KEY=value pairs.
+	Env    []string
+	Mounts []Mount
+	Labels map[string]string
+	// Init runs an init process as PID 1 (docker run --init).
+	Init        bool
+	MemoryBytes int64
+	NanoCPUs    int64
+	PidsLimit   int64
+	// GPUs requests every GPU of the host (docker run --gpus all).
+	GPUs bool
+	// Timeout stops the container with SIGTERM, then SIGKILL after
+	// StopGrace; never SIGINT. The result then has TimedOut set.
+	Timeout   time.Duration
+	StopGrace time.Duration
+}
+
+// Mount is a bind mount of a host file or directory into the container.
+type Mount struct {
+	Source   string
+	Target   string
+	ReadOnly bool
+}
+
+// RunResult is how a container ended.
+type RunResult struct {
+	ExitCode  int
+	TimedOut  bool
+	OOMKilled bool
+	Duration  time.Duration
+	// Stdout and Stderr are the tails of the container's output.
+	Stdout string
+	Stderr string
+}
+
+// CleanupRequest selects what Cleanup removes.
+type CleanupRequest struct {
+	RunID      string
+	KeepImages bool
+}
+
+// GPUDetector tells whether the host has an NVIDIA GPU.
+type GPUDetector interface {
+	Detect(ctx context.Context) (GPUInfo, error)
+}
+
+// GPUInfo is the host's GPU as nvidia-smi reports it.
+type GPUInfo struct {
+	Present bool     `json:"present"`
+	Names   []string `json:"names"`
+	// Driver is the driver version; CUDAVersion the highest CUDA version
+	// the driver supports ("12.4").
+	Driver      string `json:"driver"`
+	CUDAVersion string `json:"cuda_version"`
+}
+
+// Sink receives a run's results as they happen. Calls come from several
+// goroutines at once; ValidationRecord is called once per repository as soon
+// as it finishes. Implementations must be idempotent on Run.ID and Record.ID
+// so that a replay never duplicates.
+type Sink interface {
+	RunStart(ctx context.Context, run Run) error
+	ValidationRecord(ctx context.Context, rec Record) error
+	RunFinish(ctx context.Context, fin RunFinish) error
+}
