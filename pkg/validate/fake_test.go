@@ -39,11 +39,11 @@ type spec struct {
 // world is a fake Checkouter, Linter, Engine, GPUDetector and Sink in one,
 // recording every call.
 type world struct {
-	t     *testing.T
-	mu    sync.Mutex
-	specs map[string]*spec
-	dirs  map[string]string // checkout dir -> repo name
-	gpu   GPUInfo
+	t      *testing.T
+	mu     sync.Mutex
+	specs  map[string]*spec
+	dirs   map[string]string // checkout dir -> repo name
+	gpu    GPUInfo
 	gpuErr error
 
 	builds      []BuildRequest
