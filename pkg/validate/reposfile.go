@@ -31,17 +31,21 @@ func LoadReposFile(file string, d Defaults) ([]Repo, error) {
 // bare names) and "repositories" (the list). An entry is a string (as on the
 // command line: name, owner/name, git URL, directory) or a mapping:
 //
-//   - name: worker-vllm          # or owner/name; or url: / path: instead
-//     ref: v1.2.0
-//     dockerfile: .runpod/Dockerfile
-//     build_args: {BASE_IMAGE: "nvidia/cuda:12.4.1-base-ubuntu22.04"}
-//     env: {MODEL_NAME: "facebook/opt-125m"}
-//     test_input: tests/small_input.json   # relative to the repository root
-//     timeout: 15m                         # run timeout
-//     build_timeout: 45m
-//     gpu_required: true
+//	organization: runpod-workers
+//	repositories:
+//	  - worker-basic
+//	  - name: worker-vllm              # or owner/name; or url: / path:
+//	    ref: v1.2.0
+//	    dockerfile: .runpod/Dockerfile
+//	    build_args: {BASE_IMAGE: "nvidia/cuda:12.4.1-base-ubuntu22.04"}
+//	    env: {MODEL_NAME: "facebook/opt-125m"}
+//	    test_input: tests/small.json   # absolute, or relative to the repository
+//	    timeout: 15m                   # run timeout
+//	    build_timeout: 45m
+//	    gpu_required: true
 //
-// Errors name the file and line. file is used in messages only.
+// A name given with url: or path: names the repository in the results.
+// Errors name the file and line; file is used in messages only.
 func ParseRepos(data []byte, file string, d Defaults) ([]Repo, error) {
 	p := reposParser{file: file, d: d}
 	var doc yaml.Node
