@@ -67,11 +67,7 @@ func (s *Spool) Wrap(next validate.Sink, opts Options) *Sink {
 func (k *Sink) RunStart(ctx context.Context, run validate.Run) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	st, err := k.state(run.ID)
-	if err != nil {
-		return err
-	}
-	err = k.write(ctx, st, envelope{Kind: KindRunStart, Run: &run}, func() error { return k.next.RunStart(ctx, run) })
+	st, err := k.put(ctx, run.ID, envelope{Kind: KindRunStart, Run: &run}, func() error { return k.next.RunStart(ctx, run) })
 	if err == nil && !st.degraded && k.next != nil {
 		rep, rerr := k.sp.replayExcept(ctx, k.next, run.ID)
 		k.logReplay(rep, rerr)
@@ -83,11 +79,8 @@ func (k *Sink) RunStart(ctx context.Context, run validate.Run) error {
 func (k *Sink) ValidationRecord(ctx context.Context, rec validate.Record) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	st, err := k.state(rec.RunID)
-	if err != nil {
-		return err
-	}
-	return k.write(ctx, st, envelope{Kind: KindValidation, Record: &rec}, func() error { return k.next.ValidationRecord(ctx, rec) })
+	_, err := k.put(ctx, rec.RunID, envelope{Kind: KindValidation, Record: &rec}, func() error { return k.next.ValidationRecord(ctx, rec) })
+	return err
 }
 
 // RunFinish records the end of a run and closes its spool file: removed
@@ -95,11 +88,10 @@ func (k *Sink) ValidationRecord(ctx context.Context, rec validate.Record) error 
 func (k *Sink) RunFinish(ctx context.Context, fin validate.RunFinish) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	st, err := k.state(fin.RunID)
-	if err != nil {
+	st, err := k.put(ctx, fin.RunID, envelope{Kind: KindRunFinish, Finish: &fin}, func() error { return k.next.RunFinish(ctx, fin) })
+	if st == nil {
 		return err
 	}
-	err = k.write(ctx, st, envelope{Kind: KindRunFinish, Finish: &fin}, func() error { return k.next.RunFinish(ctx, fin) })
 	delete(k.runs, fin.RunID)
 	return errors.Join(err, k.close(st))
 }
@@ -115,6 +107,16 @@ func (k *Sink) Close() error {
 		delete(k.runs, id)
 	}
 	return errors.Join(errs...)
+}
+
+// put writes one line of run runID (see write); the caller holds k.mu. The
+// state is nil only when runID cannot name a spool file.
+func (k *Sink) put(ctx context.Context, runID string, e envelope, direct func() error) (*runState, error) {
+	st, err := k.state(runID)
+	if err != nil {
+		return nil, err
+	}
+	return st, k.write(ctx, st, e, direct)
 }
 
 func (k *Sink) state(runID string) (*runState, error) {

@@ -2,7 +2,6 @@ package validate
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -39,7 +38,7 @@ type spec struct {
 // world is a fake Checkouter, Linter, Engine, GPUDetector and Sink in one,
 // recording every call.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	mu     sync.Mutex
 	specs  map[string]*spec
 	dirs   map[string]string // checkout dir -> repo name
@@ -64,7 +63,7 @@ type world struct {
 	recorded    chan string // repo name, on each record
 }
 
-func newWorld(t *testing.T, specs map[string]*spec) *world {
+func newWorld(t testing.TB, specs map[string]*spec) *world {
 	return &world{t: t, specs: specs, dirs: map[string]string{}, inputs: map[string][]byte{}, recorded: make(chan string, 100)}
 }
 
@@ -289,7 +288,8 @@ func (w *world) waitRecorded(name string) {
 	}
 }
 
-var errEngineDown = errors.New("Cannot connect to the Docker daemon at unix:///var/run/docker.sock")
+// errEngineDown is what the Docker client says when dockerd is down.
+var errEngineDown = errString("Cannot connect to the Docker daemon at unix:///var/run/docker.sock")
 
 // quiet returns options for tests: no log output.
 func quiet(o Options) Options {

@@ -113,7 +113,8 @@ type BuildRequest struct {
 	Platform string
 	Labels   map[string]string
 	// Output, when set, receives build output line by line as it arrives.
-	// It may be called from another goroutine than Build's caller.
+	// It may be called from another goroutine than Build's caller, but
+	// not after Build returns.
 	Output func(line string)
 }
 
@@ -135,7 +136,9 @@ type BuildResult struct {
 // RunRequest is one container run.
 type RunRequest struct {
 	Image string
-	// Entrypoint and Cmd override the image's; nil keeps it.
+	// Entrypoint and Cmd override the image's: nil keeps the image's, an
+	// empty slice clears it (the GPU check sets Entrypoint nvidia-smi and
+	// an empty Cmd).
 	Entrypoint []string
 	Cmd        []string
 	// Env is sorted KEY=value pairs.

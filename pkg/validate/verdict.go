@@ -16,7 +16,6 @@ type evidence struct {
 	notStarted  bool
 
 	checkoutErr error
-	lintErr     error
 	// gateErrors are the lint errors that stop the build under LintGate.
 	gateErrors []Finding
 	// gpuNeed says why the repository needs a GPU ("" when it does not);
