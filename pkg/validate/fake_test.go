@@ -27,6 +27,7 @@ type spec struct {
 
 	run      RunResult
 	runErr   error
+	runWait  time.Duration
 	runBlock chan struct{}
 	// runStarted, when set, is closed when the test container starts.
 	runStarted chan struct{}
@@ -203,6 +204,13 @@ func (w *world) Run(ctx context.Context, req RunRequest) (RunResult, error) {
 	if s.runStarted != nil {
 		close(s.runStarted)
 	}
+	if s.runWait > 0 {
+		select {
+		case <-time.After(s.runWait):
+		case <-ctx.Done():
+			return RunResult{}, ctx.Err()
+		}
+	}
 	if s.runBlock != nil {
 		select {
 		case <-s.runBlock:
@@ -246,7 +254,10 @@ func (w *world) ValidationRecord(ctx context.Context, rec Record) error {
 	w.records = append(w.records, rec)
 	err := w.recordErr
 	w.mu.Unlock()
-	w.recorded <- rec.Repository
+	select {
+	case w.recorded <- rec.Repository:
+	default: // benchmarks do not wait for records
+	}
 	return err
 }
 
