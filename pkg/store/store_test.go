@@ -432,4 +432,3 @@ func TestOpenBadURLDoesNotEchoPassword(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
-
