@@ -77,7 +77,7 @@ func (f *Factory) Resolver() (*dbconn.Resolver, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.resolver == nil {
-		f.resolver = &dbconn.Resolver{Config: cfg}
+		f.resolver = &dbconn.Resolver{Config: cfg, ConnectTimeout: cfg.ConnectTimeout}
 	}
 	return f.resolver, nil
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -35,6 +36,8 @@ type Config struct {
 	DataDir      string `yaml:"data_dir" json:"data_dir" mapstructure:"data_dir"`
 	LogLevel     string `yaml:"log_level" json:"log_level" mapstructure:"log_level"`
 	LogFormat    string `yaml:"log_format" json:"log_format" mapstructure:"log_format"`
+	// ConnectTimeout bounds connecting to the database, retries included.
+	ConnectTimeout time.Duration `yaml:"connect_timeout" json:"connect_timeout" mapstructure:"connect_timeout"`
 
 	// DatabaseURL, when set, overrides every environment's database: one URL
 	// used for every role.
@@ -157,6 +160,7 @@ func Load(flags *pflag.FlagSet, file string) (*Config, error) {
 	v.SetDefault("data_dir", DefaultDataDir())
 	v.SetDefault("log_level", "info")
 	v.SetDefault("log_format", "text")
+	v.SetDefault("connect_timeout", "10s")
 	v.SetDefault("database_url", "")
 	v.SetDefault("database_secret_id", "")
 

@@ -138,7 +138,10 @@ type ValidationInsertParams struct {
 	DurationMs           *int64
 	StartedAt            *time.Time
 	CompletedAt          *time.Time
-	Reports              []ReportInsert
+	// CreatedAt is when the result was produced; now when nil. A replayed
+	// spool keeps the original time.
+	CreatedAt *time.Time
+	Reports   []ReportInsert
 }
 
 // ValidationInsertResult says what happened to one ValidationInsertParams.
@@ -157,9 +160,9 @@ WITH v AS (
         validation_uuid, run_id, repository_name, organization, validation_status, validation_type,
         build_success, container_execution_success, gpu_available, cuda_detected, error_message,
         execution_time_seconds, git_ref, commit_sha, image_id, image_size_bytes, duration_ms,
-        started_at, completed_at)
+        started_at, completed_at, created_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULLIF($11, ''), $12, NULLIF($13, ''),
-            NULLIF($14, ''), NULLIF($15, ''), $16, $17, $18, $19)
+            NULLIF($14, ''), NULLIF($15, ''), $16, $17, $18, $19, COALESCE($22, now()))
     ON CONFLICT (validation_uuid) DO NOTHING
     RETURNING id
 ), r AS (
@@ -194,7 +197,7 @@ func (db *DB) ValidationInsert(ctx context.Context, ps ...ValidationInsertParams
 			p.ValidationUUID, p.RunID, p.Repository, p.Organization, p.Status, p.Type,
 			p.BuildSuccess, p.ContainerSuccess, p.GPUAvailable, p.CUDADetected, p.ErrorMessage,
 			p.ExecutionTimeSeconds, p.GitRef, p.CommitSHA, p.ImageID, p.ImageSizeBytes, p.DurationMs,
-			p.StartedAt, p.CompletedAt, types, data)
+			p.StartedAt, p.CompletedAt, types, data, p.CreatedAt)
 	}
 	out := make([]ValidationInsertResult, len(ps))
 	br := db.pool.SendBatch(ctx, batch)

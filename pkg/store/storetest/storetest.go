@@ -36,6 +36,13 @@ var (
 // Main runs the tests, then stops and removes the cluster if one was started.
 func Main(m *testing.M) {
 	code := m.Run()
+	Stop()
+	os.Exit(code)
+}
+
+// Stop stops and removes the test cluster, if one was started. Main calls
+// it; a TestMain that cannot use Main calls it after m.Run.
+func Stop() {
 	if cluster != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		if err := cluster.Destroy(ctx); err != nil {
@@ -44,7 +51,6 @@ func Main(m *testing.M) {
 		cancel()
 		os.RemoveAll(tmpDir)
 	}
-	os.Exit(code)
 }
 
 // DB is one test's database, reachable as each role.
@@ -144,29 +150,48 @@ func Cluster(tb testing.TB) *localdb.Cluster {
 // New creates a fresh migrated database for this test and drops it after.
 func New(tb testing.TB) *DB {
 	tb.Helper()
-	c := Cluster(tb)
+	Cluster(tb)
+	d, cleanup, err := Create(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(cleanup)
+	return d
+}
+
+// Create makes a fresh migrated database without a testing.TB (for
+// testscript set-up); call cleanup to drop it. The cluster must have been
+// started by Cluster first.
+func Create(ctx context.Context) (*DB, func(), error) {
+	once.Do(start)
+	if initErr != nil {
+		return nil, nil, fmt.Errorf("start test PostgreSQL: %w", initErr)
+	}
+	c := cluster
 	name := fmt.Sprintf("test_%d_%d", os.Getpid(), counter.Add(1))
-	ctx := context.Background()
-	admin := adminDB(tb, c)
+	admin, err := store.Open(ctx, c.DSN(localdb.Superuser, "postgres"), store.Options{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("connect to test cluster: %w", err)
+	}
 	defer admin.Close()
 	if err := admin.CreateDatabaseFrom(ctx, name, templateName); err != nil {
-		tb.Fatalf("create test database: %v", err)
+		return nil, nil, fmt.Errorf("create test database: %w", err)
 	}
-	tb.Cleanup(func() {
+	cleanup := func() {
 		a, err := store.Open(context.Background(), c.DSN(localdb.Superuser, "postgres"), store.Options{})
 		if err != nil {
-			return // the cluster was stopped by the test; Main removes it
+			return // the cluster was stopped by the test; Stop removes it
 		}
 		defer a.Close()
 		_ = a.DropDatabase(context.Background(), name)
-	})
+	}
 	return &DB{
 		Name:    name,
 		Admin:   c.DSN(localdb.Superuser, name),
 		Agent:   c.DSN(store.AgentRoleName, name),
 		Reader:  c.DSN(store.ReaderRoleName, name),
 		Cluster: c,
-	}
+	}, cleanup, nil
 }
 
 // NewEmpty creates a database with no schema at all, for migration tests.
