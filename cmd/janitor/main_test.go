@@ -32,11 +32,11 @@ func (s stopClusterAfter) Run() int {
 }
 
 func TestMain(m *testing.M) {
-	os.Exit(testscript.RunMain(stopClusterAfter{m}, map[string]func() int{
-		"janitor": func() int {
-			return cli.Main(context.Background(), os.Args[1:], iostreams.System(), "test")
+	testscript.Main(stopClusterAfter{m}, map[string]func(){
+		"janitor": func() {
+			os.Exit(cli.Main(context.Background(), os.Args[1:], iostreams.System(), "test"))
 		},
-	}))
+	})
 }
 
 // TestScripts drives the real janitor binary through the user stories in
