@@ -32,9 +32,10 @@ lint: ## gofmt, go vet, staticcheck, go mod tidy check
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	staticcheck ./...
-	@cp go.mod /tmp/janitor-go.mod.bak; cp go.sum /tmp/janitor-go.sum.bak; go mod tidy; \
-	  if ! git diff --quiet -- go.mod go.sum; then echo "go mod tidy changes go.mod/go.sum: run go mod tidy"; \
-	  cp /tmp/janitor-go.mod.bak go.mod; cp /tmp/janitor-go.sum.bak go.sum; exit 1; fi
+	@tmp=$$(mktemp -d); cp go.mod go.sum $$tmp/; go mod tidy; \
+	  if ! cmp -s go.mod $$tmp/go.mod || ! cmp -s go.sum $$tmp/go.sum; then \
+	    echo "go.mod/go.sum were not tidy: run go mod tidy"; cp $$tmp/go.mod $$tmp/go.sum .; rm -rf $$tmp; exit 1; fi; \
+	  rm -rf $$tmp
 
 .PHONY: query-db
 query-db: build ## Latest status and history of REPO (make query-db ENV=dev REPO=worker-template)
