@@ -203,6 +203,12 @@ func Load(flags *pflag.FlagSet, file string) (*Config, error) {
 	if cfg.Environments == nil {
 		cfg.Environments = map[string]Environment{}
 	}
+	// An environment declared with no settings (`staging: {}`) still exists.
+	for name := range v.GetStringMap("environments") {
+		if _, ok := cfg.Environments[name]; !ok {
+			cfg.Environments[name] = Environment{}
+		}
+	}
 	switch cfg.LogFormat {
 	case "text", "json":
 	default:
