@@ -8,6 +8,60 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+const validationListSQL = `
+SELECT rv.id, rv.validation_uuid, rv.run_id, vr.environment, rv.repository_name, rv.organization,
+       rv.validation_status, rv.validation_type, rv.build_success, rv.container_execution_success,
+       rv.gpu_available, rv.cuda_detected, COALESCE(rv.error_message, ''), rv.execution_time_seconds,
+       COALESCE(rv.commit_sha, ''), rv.image_size_bytes, rv.duration_ms, rv.created_at, rv.completed_at
+FROM repository_validations rv
+JOIN validation_runs vr ON vr.run_id = rv.run_id
+WHERE rv.repository_name = $1
+  AND ($2 = '' OR rv.organization = $2)
+  AND ($3 = '' OR vr.environment = $3)
+ORDER BY rv.created_at DESC, rv.id DESC
+LIMIT $4`
+
+const validationStreakSQL = `
+WITH last_ok AS (
+    SELECT max(rv.created_at) AS at
+    FROM repository_validations rv
+    JOIN validation_runs vr ON vr.run_id = rv.run_id
+    WHERE rv.repository_name = $1 AND ($2 = '' OR rv.organization = $2)
+      AND ($3 = '' OR vr.environment = $3) AND rv.validation_status = 'success'
+)
+SELECT (SELECT at FROM last_ok),
+       (SELECT min(rv.created_at)
+        FROM repository_validations rv
+        JOIN validation_runs vr ON vr.run_id = rv.run_id
+        WHERE rv.repository_name = $1 AND ($2 = '' OR rv.organization = $2)
+          AND ($3 = '' OR vr.environment = $3) AND rv.validation_status = 'failed'
+          AND rv.created_at > COALESCE((SELECT at FROM last_ok), '-infinity'))`
+
+const runListSQL = `
+SELECT r.run_id, r.environment, COALESCE(r.instance_id, ''), r.started_at, r.completed_at, r.status,
+       r.repository_count, r.trigger_source, c.total, c.successful
+FROM (
+    SELECT * FROM validation_runs
+    WHERE ($1 = '' OR environment = $1) AND ($2 = '' OR status = $2)
+    ORDER BY started_at DESC, id DESC
+    LIMIT $3
+) r
+CROSS JOIN LATERAL (
+    SELECT count(*) AS total, count(*) FILTER (WHERE validation_status = 'success') AS successful
+    FROM repository_validations rv WHERE rv.run_id = r.run_id
+) c
+ORDER BY r.started_at DESC, r.id DESC`
+
+// QuerySQL is the SQL behind the read methods, keyed by method name, so
+// that benchmarks can EXPLAIN exactly what janitor runs.
+func QuerySQL() map[string]string {
+	return map[string]string{
+		"ValidationList":   validationListSQL,
+		"ValidationStreak": validationStreakSQL,
+		"RunList":          runListSQL,
+	}
+}
+
 // Validation is one stored repository result.
 type Validation struct {
 	ID                   int64      `json:"id"`
@@ -44,18 +98,7 @@ func (db *DB) ValidationList(ctx context.Context, p ValidationListParams) ([]Val
 	if p.Limit <= 0 {
 		p.Limit = 10
 	}
-	rows, err := db.pool.Query(ctx, `
-SELECT rv.id, rv.validation_uuid, rv.run_id, vr.environment, rv.repository_name, rv.organization,
-       rv.validation_status, rv.validation_type, rv.build_success, rv.container_execution_success,
-       rv.gpu_available, rv.cuda_detected, COALESCE(rv.error_message, ''), rv.execution_time_seconds,
-       COALESCE(rv.commit_sha, ''), rv.image_size_bytes, rv.duration_ms, rv.created_at, rv.completed_at
-FROM repository_validations rv
-JOIN validation_runs vr ON vr.run_id = rv.run_id
-WHERE rv.repository_name = $1
-  AND ($2 = '' OR rv.organization = $2)
-  AND ($3 = '' OR vr.environment = $3)
-ORDER BY rv.created_at DESC, rv.id DESC
-LIMIT $4`, p.Repository, p.Organization, p.Environment, p.Limit)
+	rows, err := db.pool.Query(ctx, validationListSQL, p.Repository, p.Organization, p.Environment, p.Limit)
 	if err != nil {
 		return nil, db.queryError("list validations", err)
 	}
@@ -83,21 +126,7 @@ type Streak struct {
 // ValidationStreak computes the Streak of one repository.
 func (db *DB) ValidationStreak(ctx context.Context, p ValidationListParams) (Streak, error) {
 	var s Streak
-	err := db.pool.QueryRow(ctx, `
-WITH last_ok AS (
-    SELECT max(rv.created_at) AS at
-    FROM repository_validations rv
-    JOIN validation_runs vr ON vr.run_id = rv.run_id
-    WHERE rv.repository_name = $1 AND ($2 = '' OR rv.organization = $2)
-      AND ($3 = '' OR vr.environment = $3) AND rv.validation_status = 'success'
-)
-SELECT (SELECT at FROM last_ok),
-       (SELECT min(rv.created_at)
-        FROM repository_validations rv
-        JOIN validation_runs vr ON vr.run_id = rv.run_id
-        WHERE rv.repository_name = $1 AND ($2 = '' OR rv.organization = $2)
-          AND ($3 = '' OR vr.environment = $3) AND rv.validation_status = 'failed'
-          AND rv.created_at > COALESCE((SELECT at FROM last_ok), '-infinity'))`,
+	err := db.pool.QueryRow(ctx, validationStreakSQL,
 		p.Repository, p.Organization, p.Environment).Scan(&s.LastSuccess, &s.FailingSince)
 	if err != nil {
 		return s, db.queryError("compute validation streak", err)
@@ -132,20 +161,7 @@ func (db *DB) RunList(ctx context.Context, p RunListParams) ([]RunSummary, error
 	if p.Limit <= 0 {
 		p.Limit = 20
 	}
-	rows, err := db.pool.Query(ctx, `
-SELECT r.run_id, r.environment, COALESCE(r.instance_id, ''), r.started_at, r.completed_at, r.status,
-       r.repository_count, r.trigger_source, c.total, c.successful
-FROM (
-    SELECT * FROM validation_runs
-    WHERE ($1 = '' OR environment = $1) AND ($2 = '' OR status = $2)
-    ORDER BY started_at DESC, id DESC
-    LIMIT $3
-) r
-CROSS JOIN LATERAL (
-    SELECT count(*) AS total, count(*) FILTER (WHERE validation_status = 'success') AS successful
-    FROM repository_validations rv WHERE rv.run_id = r.run_id
-) c
-ORDER BY r.started_at DESC, r.id DESC`, p.Environment, p.Status, p.Limit)
+	rows, err := db.pool.Query(ctx, runListSQL, p.Environment, p.Status, p.Limit)
 	if err != nil {
 		return nil, db.queryError("list runs", err)
 	}
