@@ -50,7 +50,7 @@ cluster that it manages itself.`,
 		}
 	}
 	add("results", newQueryDBCmd(f), newQueryRunsCmd(f))
-	add("database", newDBMigrateCmd(f), newDBConnectCmd(f), newLocalDBCmd(f))
+	add("database", newDBMigrateCmd(f), newDBConnectCmd(f), newDBFlushCmd(f), newLocalDBCmd(f))
 	add("setup", newConfigCmd(f), newVersionCmd(f))
 	return root
 }

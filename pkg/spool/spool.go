@@ -9,6 +9,9 @@
 // then writes directly again. Replay (janitor db-flush, and the Sink after
 // a successful RunStart) sends the spool files of earlier runs.
 //
+// The spool directory is the caller's choice; janitor uses
+// <data_dir>/spool (see pkg/config).
+//
 // Format: one file per run, <dir>/<run-id>.jsonl, append-only JSON lines,
 // each line an envelope {"v":1,"kind":"run_start"|"validation"|"run_finish",
 // ...} written in one write and fsynced before the write counts as done. A
@@ -68,19 +71,6 @@ type envelope struct {
 // Spool is a directory of spool files.
 type Spool struct {
 	dir string
-}
-
-// DefaultDir is $XDG_STATE_HOME/janitor/spool, or
-// ~/.local/state/janitor/spool when XDG_STATE_HOME is unset.
-func DefaultDir() (string, error) {
-	if d := os.Getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, "janitor", "spool"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("find the spool directory: %w", err)
-	}
-	return filepath.Join(home, ".local", "state", "janitor", "spool"), nil
 }
 
 // Open uses dir as the spool, creating it (mode 0700: records may hold

@@ -512,15 +512,3 @@ func TestBadRunID(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 }
-
-func TestDefaultDir(t *testing.T) {
-	t.Setenv("XDG_STATE_HOME", "/x/state")
-	if d, err := DefaultDir(); err != nil || d != "/x/state/janitor/spool" {
-		t.Errorf("DefaultDir = %q, %v", d, err)
-	}
-	t.Setenv("XDG_STATE_HOME", "")
-	t.Setenv("HOME", "/home/u")
-	if d, err := DefaultDir(); err != nil || d != "/home/u/.local/state/janitor/spool" {
-		t.Errorf("DefaultDir = %q, %v", d, err)
-	}
-}

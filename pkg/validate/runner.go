@@ -43,6 +43,7 @@ type runner struct {
 // repoRun is one repository's validation in progress.
 type repoRun struct {
 	*runner
+	idx     int
 	repo    Repo
 	name    string
 	start   time.Time
@@ -62,7 +63,7 @@ type repoRun struct {
 // one validates one repository. ok is false when the run was cancelled
 // before the repository finished: nothing is recorded for it then.
 func (r *runner) one(ctx context.Context, idx int, repo Repo) (rec Record, ok bool) {
-	rr := &repoRun{runner: r, repo: repo, name: repo.FullName(), start: time.Now()}
+	rr := &repoRun{runner: r, idx: idx, repo: repo, name: repo.FullName(), start: time.Now()}
 	rr.rec = Record{
 		ID:             uuid.NewString(),
 		RunID:          r.run.ID,
@@ -424,7 +425,8 @@ func safeName(s string) string {
 	return s
 }
 
-// imageTag is janitor/<org>-<name>:<run id prefix>.
+// imageTag is janitor/<org>-<name>:<run id prefix>-<position>, unique in
+// the run even when a repository is listed twice with different refs.
 func (rr *repoRun) imageTag() string {
-	return "janitor/" + safeName(rr.repo.Org+"-"+rr.repo.Name) + ":" + rr.run.ID[:8]
+	return fmt.Sprintf("janitor/%s:%s-%d", safeName(rr.repo.Org+"-"+rr.repo.Name), rr.run.ID[:8], rr.idx)
 }
