@@ -2,6 +2,7 @@ package validate
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,11 +20,15 @@ type spec struct {
 
 	build BuildResult // ImageID defaults to "sha256:<name>"
 	// buildErr is returned by Build; buildWait makes Build wait that long
-	// (or until ctx ends); buildBlock makes it wait until closed or ctx ends.
+	// (or until ctx ends); buildBlock makes it wait until closed or ctx
+	// ends, ignoring the build's Timeout; buildHang makes it run into the
+	// Timeout, which it enforces like the real engine.
 	buildErr   error
 	buildWait  time.Duration
 	buildBlock chan struct{}
-	buildLines []string
+	buildHang  bool
+	// buildOutput is written to the build's Progress writer.
+	buildOutput []string
 
 	run      RunResult
 	runErr   error
@@ -50,8 +55,8 @@ type world struct {
 	runs        []RunRequest
 	inputs      map[string][]byte // repo name -> test input seen at run time
 	removed     []string
-	cleanups    []CleanupRequest
-	cleanupCtx  []error // ctx.Err() seen by Cleanup and RemoveImage
+	cleanups    []string // run IDs
+	cleanupCtx  []error  // ctx.Err() seen by Cleanup and RemoveImage
 	inflight    int
 	maxInflight int
 
@@ -159,8 +164,16 @@ func (w *world) Build(ctx context.Context, req BuildRequest) (BuildResult, error
 	w.mu.Unlock()
 	w.enter()
 	defer w.leave()
-	for _, l := range s.buildLines {
-		req.Output(l)
+	for _, chunk := range s.buildOutput {
+		io.WriteString(req.Progress, chunk)
+	}
+	if s.buildHang {
+		select {
+		case <-time.After(req.Timeout):
+			return BuildResult{Failed: true, TimedOut: true, FailedStep: "[2/3] RUN sleep infinity", Log: "#6 [2/3] RUN sleep infinity\n"}, nil
+		case <-ctx.Done():
+			return BuildResult{}, ctx.Err()
+		}
 	}
 	res := s.build
 	if res.ImageID == "" && !res.Failed {
@@ -229,10 +242,10 @@ func (w *world) RemoveImage(ctx context.Context, id string) error {
 	return nil
 }
 
-func (w *world) Cleanup(ctx context.Context, req CleanupRequest) error {
+func (w *world) Cleanup(ctx context.Context, runID string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.cleanups = append(w.cleanups, req)
+	w.cleanups = append(w.cleanups, runID)
 	w.cleanupCtx = append(w.cleanupCtx, ctx.Err())
 	return nil
 }

@@ -1,8 +1,10 @@
 package validate
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -65,4 +67,53 @@ func clip(s string, n int) string {
 		n--
 	}
 	return s[:n] + "..."
+}
+
+// lineWriter turns written bytes into lines for emit. Lines are cleaned and
+// cut at maxLine bytes so that a build printing without newlines cannot
+// grow it. It is safe for concurrent use.
+type lineWriter struct {
+	mu   sync.Mutex
+	buf  []byte
+	emit func(line string)
+}
+
+const maxLine = 4 << 10
+
+// Write emits every complete line in p and keeps the rest.
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			if len(w.buf) > maxLine {
+				w.emitLine(w.buf[:maxLine])
+				w.buf = append(w.buf[:0], w.buf[maxLine:]...)
+				continue
+			}
+			return len(p), nil
+		}
+		w.emitLine(w.buf[:i])
+		w.buf = append(w.buf[:0], w.buf[i+1:]...)
+	}
+}
+
+// Flush emits what is left after the last newline.
+func (w *lineWriter) Flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.buf) > 0 {
+		w.emitLine(w.buf)
+		w.buf = w.buf[:0]
+	}
+}
+
+func (w *lineWriter) emitLine(b []byte) {
+	line := strings.TrimRight(cleanText(string(b)), "\r")
+	if len(line) > maxLine {
+		line = clip(line, maxLine)
+	}
+	w.emit(line)
 }

@@ -230,12 +230,15 @@ func (p Pipeline) Run(ctx context.Context, repos []Repo, opts Options) (Summary,
 		errs = append(errs, err)
 	}
 
-	// Sweep what the run left behind, even when cancelled: containers
-	// always, images unless KeepImages.
+	// Sweep what the run left behind, even when cancelled. With
+	// KeepImages there is nothing to sweep: the engine removes every
+	// container on every path, and the images are to stay.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
-	if err := p.Engine.Cleanup(cctx, CleanupRequest{RunID: run.ID, KeepImages: opts.KeepImages}); err != nil {
-		errs = append(errs, fmt.Errorf("remove the containers and images of run %s: %w", run.ID, err))
+	if !opts.KeepImages {
+		if err := p.Engine.Cleanup(cctx, run.ID); err != nil {
+			errs = append(errs, fmt.Errorf("remove the containers and images of run %s: %w", run.ID, err))
+		}
 	}
 
 	sum.Status = RunCompleted

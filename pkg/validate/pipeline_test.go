@@ -144,9 +144,13 @@ func TestCancellation(t *testing.T) {
 			if len(w.finishes) != 1 || w.finishes[0].Status != RunCancelled || w.finishes[0].RunID != sum.Run.ID {
 				t.Errorf("run finish = %+v, want cancelled for %s", w.finishes, sum.Run.ID)
 			}
-			want := CleanupRequest{RunID: sum.Run.ID, KeepImages: keep}
-			if !slices.Equal(w.cleanups, []CleanupRequest{want}) {
-				t.Errorf("cleanups = %+v, want %+v", w.cleanups, want)
+			// Kept images stay; the engine removed the containers.
+			want := []string{sum.Run.ID}
+			if keep {
+				want = nil
+			}
+			if !slices.Equal(w.cleanups, want) {
+				t.Errorf("cleanups = %q, want %q", w.cleanups, want)
 			}
 			for _, e := range w.cleanupCtx {
 				if e != nil {
@@ -214,8 +218,8 @@ func TestImagesRemovedUnlessKeepImages(t *testing.T) {
 		if !slices.Equal(sorted(w.removed), want) {
 			t.Errorf("keep=%v: removed %v, want %v", keep, w.removed, want)
 		}
-		if len(w.cleanups) != 1 || w.cleanups[0] != (CleanupRequest{RunID: sum.Run.ID, KeepImages: keep}) {
-			t.Errorf("keep=%v: cleanups %+v", keep, w.cleanups)
+		if wantN := map[bool]int{false: 1, true: 0}[keep]; len(w.cleanups) != wantN || wantN == 1 && w.cleanups[0] != sum.Run.ID {
+			t.Errorf("keep=%v: cleanups %q", keep, w.cleanups)
 		}
 		if sum.ExitCode() != 3 {
 			t.Errorf("exit %d, want 3", sum.ExitCode())
@@ -225,7 +229,7 @@ func TestImagesRemovedUnlessKeepImages(t *testing.T) {
 
 func TestRequests(t *testing.T) {
 	t.Parallel()
-	s := &spec{run: RunResult{ExitCode: 0}, gpuCheck: RunResult{Stdout: "CUDA Version: 12.4"}, buildLines: []string{"#1 [internal] load build definition", "#2 DONE 0.1s"}}
+	s := &spec{run: RunResult{ExitCode: 0}, gpuCheck: RunResult{Stdout: "CUDA Version: 12.4"}, buildOutput: []string{"#1 [internal] load build ", "definition\r\n#2 DONE 0.1s\n#3 no newline"}}
 	w := newWorld(t, map[string]*spec{"worker": s})
 	w.gpu = GPUInfo{Present: true, CUDAVersion: "12.4"}
 	repos := w.repos()
@@ -233,6 +237,7 @@ func TestRequests(t *testing.T) {
 	var mu sync.Mutex
 	var events []Event
 	opts := quiet(Options{MemoryBytes: 1 << 30, NanoCPUs: 2e9, PidsLimit: 100, StopGrace: 3 * time.Second, RunTimeout: time.Minute,
+		BuildTimeout: 20 * time.Minute, LogLimit: 1000,
 		Environment: "dev", InstanceID: "i-0abc", ReposFile: "repos.yaml",
 		Progress: func(e Event) { mu.Lock(); events = append(events, e); mu.Unlock() }})
 	sum, err := w.pipeline().Run(t.Context(), repos, opts)
@@ -257,7 +262,7 @@ func TestRequests(t *testing.T) {
 	labels := map[string]string{LabelManaged: "true", LabelRunID: sum.Run.ID, LabelRepo: "acme/worker"}
 	b := w.builds[0]
 	if b.Platform != "linux/amd64" || !maps.Equal(b.Labels, labels) || b.BuildArgs["BASE"] != "x" || b.Dockerfile != "Dockerfile" ||
-		!strings.HasPrefix(b.Tag, "janitor/acme-worker:") {
+		!slices.Equal(b.Tags, []string{"janitor/acme-worker:" + sum.Run.ID[:8] + "-0"}) || b.Timeout != 20*time.Minute || b.LogLimit != 1000 {
 		t.Errorf("build request = %+v", b)
 	}
 	if len(w.runs) != 2 {
@@ -268,7 +273,8 @@ func TestRequests(t *testing.T) {
 		t.Errorf("GPU check request = %+v", g)
 	}
 	if r.Image != "sha256:worker" || !r.Init || !r.GPUs || r.MemoryBytes != 1<<30 || r.NanoCPUs != 2e9 || r.PidsLimit != 100 ||
-		r.Timeout != time.Minute || r.StopGrace != 3*time.Second || !maps.Equal(r.Labels, labels) || r.Entrypoint != nil || r.Cmd != nil {
+		r.Timeout != time.Minute || r.StopGrace != 3*time.Second || !maps.Equal(r.Labels, labels) || r.Entrypoint != nil || r.Cmd != nil ||
+		r.OutputLimit != 500 {
 		t.Errorf("run request = %+v", r)
 	}
 	if !rec.GPUAvailable || !rec.CUDADetected || rec.GPU.Check != "ok" || !rec.GPU.Used {
@@ -295,7 +301,7 @@ func TestRequests(t *testing.T) {
 			t.Errorf("event for %q", e.Repo)
 		}
 	}
-	want := []string{"checkout", "lint", "build", "> #1 [internal] load build definition", "> #2 DONE 0.1s", "gpu", "run", "cleanup", "done success"}
+	want := []string{"checkout", "lint", "build", "> #1 [internal] load build definition", "> #2 DONE 0.1s", "> #3 no newline", "gpu", "run", "cleanup", "done success"}
 	if !slices.Equal(seen, want) {
 		t.Errorf("events = %q, want %q", seen, want)
 	}
@@ -459,6 +465,37 @@ func TestGPUDetectionFailureMeansNoGPU(t *testing.T) {
 	}
 	if sum.GPU.Present || w.records[0].GPUAvailable || w.runs[0].GPUs {
 		t.Errorf("GPU used after detection failed: %+v", sum.GPU)
+	}
+}
+
+// TestNoGPURuntime: when the engine refuses GPUs (no NVIDIA runtime), the
+// test still runs, without them, and JW048 says why.
+func TestNoGPURuntime(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, map[string]*spec{"worker": {run: RunResult{ExitCode: 0},
+		gpuCheckErr: errString(`could not select device driver "nvidia" with capabilities: [[gpu]]`)}})
+	if _, err := w.pipeline().Run(t.Context(), w.repos(), quiet(Options{GPU: GPUOn})); err != nil {
+		t.Fatal(err)
+	}
+	rec := w.records[0]
+	if len(w.runs) != 2 || w.runs[1].GPUs || rec.GPU.Used || rec.Rule != "JW048" || !rec.ContainerExecutionSuccess {
+		t.Errorf("runs %+v, record %s %s used=%v", w.runs, rec.Status, rec.Rule, rec.GPU.Used)
+	}
+}
+
+func TestLineWriter(t *testing.T) {
+	t.Parallel()
+	var got []string
+	w := &lineWriter{emit: func(l string) { got = append(got, l) }}
+	for _, chunk := range []string{"a", "b\r\nc\x00d\n", strings.Repeat("x", maxLine+10), "\ntail"} {
+		if n, err := w.Write([]byte(chunk)); n != len(chunk) || err != nil {
+			t.Fatalf("Write = %d, %v", n, err)
+		}
+	}
+	w.Flush()
+	want := []string{"ab", "cd", strings.Repeat("x", maxLine), strings.Repeat("x", 10), "tail"}
+	if !slices.Equal(got, want) {
+		t.Errorf("lines = %q", got)
 	}
 }
 

@@ -3,6 +3,7 @@ package validate
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"time"
 )
 
@@ -95,11 +96,13 @@ func (k HandlerKind) IsGenerator() bool {
 type Engine interface {
 	Build(ctx context.Context, req BuildRequest) (BuildResult, error)
 	Run(ctx context.Context, req RunRequest) (RunResult, error)
-	// RemoveImage removes one image (forcefully, with its untagged parents).
+	// RemoveImage removes one image (forcefully, with its untagged parents);
+	// an image already gone is not an error.
 	RemoveImage(ctx context.Context, imageID string) error
-	// Cleanup removes every container labelled org.janitor.run-id=RunID,
-	// and the images with that label unless KeepImages.
-	Cleanup(ctx context.Context, req CleanupRequest) error
+	// Cleanup removes every container and image labelled
+	// org.janitor.run-id=runID. The pipeline calls it at the end of every
+	// run (cancelled ones included) unless images are kept.
+	Cleanup(ctx context.Context, runID string) error
 }
 
 // BuildRequest is one image build.
@@ -107,29 +110,40 @@ type BuildRequest struct {
 	// ContextDir is the build context; Dockerfile is relative to it.
 	ContextDir string
 	Dockerfile string
-	Tag        string
+	Tags       []string
 	BuildArgs  map[string]string
 	// Platform is always "linux/amd64" (RunPod's build platform).
 	Platform string
 	Labels   map[string]string
-	// Output, when set, receives build output line by line as it arrives.
-	// It may be called from another goroutine than Build's caller, but
-	// not after Build returns.
-	Output func(line string)
+	// Timeout bounds the build: at the limit the engine stops it and
+	// returns a failed result with TimedOut set (the pipeline's context
+	// deadline, a little later, is only a guard).
+	Timeout time.Duration
+	// Progress receives plain build output as it arrives; the pipeline
+	// splits it into lines for progress events. It may be written from
+	// another goroutine than Build's caller, but not after Build returns.
+	Progress io.Writer
+	// LogLimit caps BuildResult.Log in bytes (head and tail kept).
+	LogLimit int
 }
 
 // BuildResult is what a build produced.
 type BuildResult struct {
 	ImageID   string
 	SizeBytes int64
-	// Workdir is the image's configured working directory ("" for /).
+	// Workdir is the image's configured working directory; empty when the
+	// engine does not tell (the linter's WORKDIR is used then).
 	Workdir  string
 	Duration time.Duration
-	// Failed is set when the build ran and failed; FailedStep names the
-	// step ("[3/7] RUN pip install ...") when the builder tells it.
+	// Failed is set when the build ran and failed or timed out; TimedOut
+	// when it was stopped at the time limit. FailedStep names the step
+	// ("[3/7] RUN pip install ...") when the builder tells it, Error is the
+	// engine's message for the failure.
 	Failed     bool
+	TimedOut   bool
 	FailedStep string
-	// Log is the tail of the build output (the engine caps it).
+	Error      string
+	// Log is the build output, capped by the engine.
 	Log string
 }
 
@@ -156,6 +170,9 @@ type RunRequest struct {
 	// StopGrace; never SIGINT. The result then has TimedOut set.
 	Timeout   time.Duration
 	StopGrace time.Duration
+	// OutputLimit caps each of stdout and stderr in bytes (head and tail
+	// kept), so memory stays bounded whatever the container prints.
+	OutputLimit int
 }
 
 // Mount is a bind mount of a host file or directory into the container.
@@ -171,15 +188,12 @@ type RunResult struct {
 	TimedOut  bool
 	OOMKilled bool
 	Duration  time.Duration
-	// Stdout and Stderr are the tails of the container's output.
+	// StartError is the engine's message when it could not start the
+	// container (exit codes 125-127: bad CMD or ENTRYPOINT, say).
+	StartError string
+	// Stdout and Stderr are the container's output, capped by the engine.
 	Stdout string
 	Stderr string
-}
-
-// CleanupRequest selects what Cleanup removes.
-type CleanupRequest struct {
-	RunID      string
-	KeepImages bool
 }
 
 // GPUDetector tells whether the host has an NVIDIA GPU.

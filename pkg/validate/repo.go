@@ -73,28 +73,51 @@ var (
 	ownerName = regexp.MustCompile(`^(` + namePart + `)/(` + namePart + `)$`)
 )
 
-// ParseRepoArg turns a command-line argument into a Repo: a git URL
-// (https://, http://, ssh://, file://, git@host:owner/name), a local
-// directory (an existing directory, or one starting with ., / or ~), an
-// owner/name, or a bare name in the default organisation.
+// ParseRepoArg turns a command-line argument into a Repo, with the same
+// grammar as pkg/repo's Parse:
+//
+//	./dir, /abs/dir, ~/dir, dir     a local directory (an existing one wins)
+//	owner/name[@ref]                BaseURL/owner/name.git
+//	name[@ref]                      BaseURL/<default organisation>/name.git
+//	https://host/o/n.git[#ref]      a git URL (also http://, ssh://, file://, git@host:o/n)
 func ParseRepoArg(arg string, d Defaults) (Repo, error) {
 	arg = strings.TrimSpace(arg)
 	switch {
 	case arg == "":
 		return Repo{}, fmt.Errorf("empty repository: give owner/name, a git URL or a directory")
 	case strings.Contains(arg, "://") || strings.HasPrefix(arg, "git@"):
-		return repoFromURL(arg)
+		raw, ref, _ := strings.Cut(arg, "#")
+		if err := checkRef(arg, ref); err != nil {
+			return Repo{}, err
+		}
+		r, err := repoFromURL(raw)
+		r.Ref = ref
+		return r, err
 	case strings.HasPrefix(arg, ".") || strings.HasPrefix(arg, "/") || strings.HasPrefix(arg, "~") || isDir(d.resolve(arg)):
 		return repoFromPath(d.resolve(arg))
 	}
-	if m := ownerName.FindStringSubmatch(arg); m != nil {
-		return Repo{Org: m[1], Name: strings.TrimSuffix(m[2], ".git"), URL: d.cloneURL(m[1], m[2])}, nil
+	spec, ref, _ := strings.Cut(arg, "@")
+	if err := checkRef(arg, ref); err != nil {
+		return Repo{}, err
 	}
-	if bareName.MatchString(arg) {
+	if m := ownerName.FindStringSubmatch(spec); m != nil {
+		return Repo{Org: m[1], Name: strings.TrimSuffix(m[2], ".git"), URL: d.cloneURL(m[1], m[2]), Ref: ref}, nil
+	}
+	if bareName.MatchString(spec) {
 		org := d.org()
-		return Repo{Org: org, Name: strings.TrimSuffix(arg, ".git"), URL: d.cloneURL(org, arg)}, nil
+		return Repo{Org: org, Name: strings.TrimSuffix(spec, ".git"), URL: d.cloneURL(org, spec), Ref: ref}, nil
 	}
 	return Repo{}, fmt.Errorf("repository %q: give owner/name, a bare name (organisation %s), a git URL or an existing directory", arg, d.org())
+}
+
+var refPattern = regexp.MustCompile(`^[A-Za-z0-9._/-]{1,200}$`)
+
+// checkRef accepts an empty ref (the default branch) or a plausible one.
+func checkRef(arg, ref string) error {
+	if ref != "" && !refPattern.MatchString(ref) {
+		return fmt.Errorf("repository %q: invalid ref %q", arg, ref)
+	}
+	return nil
 }
 
 func (d Defaults) org() string {

@@ -71,7 +71,7 @@ func (rr *repoRun) finish() Record {
 	rec.BuildSuccess = rec.Build != nil && rec.Build.Success
 	rec.ContainerExecutionSuccess = rr.ev.run != nil && !rr.ev.run.TimedOut && rr.ev.run.ExitCode == 0
 	rec.GPU.Available = rr.gpu.Present
-	rec.GPU.Used = rr.gpu.Present && rr.imageID != "" && rr.ev.run != nil
+	rec.GPU.Used = rr.gpuUsed() && rr.ev.run != nil
 	rec.GPU.Required = rr.ev.gpuNeed
 	rec.GPU.HostCUDA = rr.ev.hostCUDA
 	rec.GPU.AllowedCUDA = nonNil(rr.ev.allowedCUDA)

@@ -232,20 +232,26 @@ func (rr *repoRun) build(ctx context.Context) bool {
 	}
 	rr.ev.buildTimeout = timeout
 	rr.ev.imageLimit = rr.opts.ImageSizeLimit
-	bctx, cancel := context.WithTimeout(ctx, timeout)
+	// The engine enforces the timeout and returns a result with the log;
+	// the context deadline only guards against an engine that does not.
+	bctx, cancel := context.WithTimeout(ctx, timeout+min(timeout, time.Minute))
 	defer cancel()
+	progress := &lineWriter{emit: func(line string) {
+		rr.opts.Progress(Event{Time: time.Now(), Repo: rr.name, Kind: EventOutput, Step: StepBuild, Elapsed: time.Since(rr.start), Line: line})
+	}}
 	t := rr.begin(StepBuild)
 	res, err := rr.p.Engine.Build(bctx, BuildRequest{
 		ContextDir: dir,
 		Dockerfile: dockerfile,
-		Tag:        rr.imageTag(),
+		Tags:       []string{rr.imageTag()},
 		BuildArgs:  rr.repo.BuildArgs,
 		Platform:   Platform,
 		Labels:     rr.labels(),
-		Output: func(line string) {
-			rr.opts.Progress(Event{Time: time.Now(), Repo: rr.name, Kind: EventOutput, Step: StepBuild, Elapsed: time.Since(rr.start), Line: line})
-		},
+		Timeout:    timeout,
+		Progress:   progress,
+		LogLimit:   rr.opts.LogLimit,
 	})
+	progress.Flush()
 	rr.end(StepBuild, t)
 	rr.imageID = res.ImageID
 	// Cap logs as soon as they arrive: everything after (log matching,
@@ -257,8 +263,9 @@ func (rr *repoRun) build(ctx context.Context) bool {
 	if done, ok := rr.stopped(ctx, StepBuild); done {
 		return ok
 	}
+	res.Error = clip(res.Error, 4000)
 	switch {
-	case errors.Is(bctx.Err(), context.DeadlineExceeded):
+	case res.TimedOut || errors.Is(bctx.Err(), context.DeadlineExceeded):
 		rr.ev.buildTimedOut = true
 		rr.ev.build = &res
 	case err != nil:
@@ -291,14 +298,15 @@ var cudaVersion = regexp.MustCompile(`CUDA Version:\s*([0-9]+\.[0-9]+)`)
 func (rr *repoRun) gpuCheck(ctx context.Context) bool {
 	t := rr.begin(StepGPU)
 	res, err := rr.p.Engine.Run(ctx, RunRequest{
-		Image:      rr.imageID,
-		Entrypoint: []string{"nvidia-smi"},
-		Cmd:        []string{},
-		Labels:     rr.labels(),
-		Init:       true,
-		GPUs:       true,
-		Timeout:    gpuCheckTimeout,
-		StopGrace:  rr.opts.StopGrace,
+		Image:       rr.imageID,
+		Entrypoint:  []string{"nvidia-smi"},
+		Cmd:         []string{},
+		Labels:      rr.labels(),
+		Init:        true,
+		GPUs:        true,
+		Timeout:     gpuCheckTimeout,
+		StopGrace:   rr.opts.StopGrace,
+		OutputLimit: gpuCheckLogLimit,
 	})
 	rr.end(StepGPU, t)
 	res.Stdout, _ = capLog(res.Stdout, gpuCheckLogLimit)
@@ -345,13 +353,15 @@ func (rr *repoRun) runContainer(ctx context.Context, mount Mount) bool {
 		MemoryBytes: rr.opts.MemoryBytes,
 		NanoCPUs:    rr.opts.NanoCPUs,
 		PidsLimit:   rr.opts.PidsLimit,
-		GPUs:        rr.gpu.Present,
+		GPUs:        rr.gpuUsed(),
 		Timeout:     timeout,
 		StopGrace:   rr.opts.StopGrace,
+		OutputLimit: rr.opts.LogLimit / 2,
 	})
 	rr.end(StepRun, t)
 	res.Stdout, rr.stdoutCut = capLog(res.Stdout, rr.opts.LogLimit/2)
 	res.Stderr, rr.stderrCut = capLog(res.Stderr, rr.opts.LogLimit/2)
+	res.StartError = clip(res.StartError, 4000)
 	if done, ok := rr.stopped(ctx, StepRun); done {
 		return ok
 	}
@@ -374,6 +384,13 @@ func (rr *repoRun) runContainer(ctx context.Context, mount Mount) bool {
 		DurationMS: res.Duration.Milliseconds(),
 	}
 	return true
+}
+
+// gpuUsed says whether the test container gets the GPUs: when the host has
+// them, unless the engine refused them for the nvidia-smi check (no NVIDIA
+// runtime), which JW048 then reports.
+func (rr *repoRun) gpuUsed() bool {
+	return rr.gpu.Present && rr.ev.gpuCheckErr == nil
 }
 
 // gpuNeed says why a repository needs a GPU, or "" when it does not: an

@@ -124,6 +124,9 @@ func decideStatus(ev evidence) verdict {
 				ev.buildTimeout)}
 		if ev.build != nil {
 			v.evidence = tailLines(ev.build.Log, 5)
+			if ev.build.FailedStep != "" {
+				v.message += " during " + ev.build.FailedStep
+			}
 		}
 		v.add(v.rule, SeverityError, v.message, v.remediation)
 		return v
@@ -205,10 +208,14 @@ func buildFailed(ev evidence) verdict {
 	if b.FailedStep != "" {
 		v.message += " at " + b.FailedStep
 	}
-	d := diagnose(b.Log, true)
-	if d.evidence != "" {
+	d := diagnose(b.Log+"\n"+b.Error, true)
+	switch {
+	case d.evidence != "":
 		v.message += ": " + d.evidence
 		v.evidence = []string{d.evidence}
+	case b.Error != "":
+		v.message += ": " + clip(b.Error, 300)
+		v.evidence = append(v.evidence, b.Error)
 	}
 	switch d.cause {
 	case causeBaseImage:
@@ -234,7 +241,7 @@ const remedyDisk = "Docker ran out of disk space: free space (docker system prun
 
 func runFailed(ev evidence) verdict {
 	r := ev.run
-	log := r.Stdout + "\n" + r.Stderr
+	log := r.Stdout + "\n" + r.Stderr + "\n" + r.StartError
 	d := diagnose(log, false)
 	v := verdict{status: StatusFailed, rule: "JW043", evidence: tailLines(log, 5)}
 	if d.evidence != "" {
@@ -246,10 +253,15 @@ func runFailed(ev evidence) verdict {
 	case r.TimedOut:
 		v.rule = "JW044"
 		v.message = fmt.Sprintf("container did not exit within %s", ev.runTimeout)
+	case r.StartError != "":
+		v.message = fmt.Sprintf("container could not start (exit %d): %s", r.ExitCode, clip(r.StartError, 300))
+		if d.evidence == "" {
+			v.evidence = []string{r.StartError}
+		}
 	default:
 		v.message = fmt.Sprintf("container exited with code %d", r.ExitCode)
 	}
-	if d.evidence != "" && !r.OOMKilled {
+	if d.evidence != "" && !r.OOMKilled && r.StartError == "" {
 		v.message += ": " + d.evidence
 	}
 	switch {
@@ -275,6 +287,8 @@ func runFailed(ev evidence) verdict {
 	case d.cause == causeNetwork:
 		v.status, v.rule = StatusInconclusive, "JW046"
 		v.remediation = "The run needs network access to download a model or file, and this host could not reach it: validate where the network is reachable, or bake what it downloads into the image; the failure is not the repository's."
+	case r.StartError != "":
+		v.remediation = "The engine could not start the container: check the final stage's CMD and ENTRYPOINT (the program must exist in the image and be executable)."
 	case r.TimedOut:
 		v.remediation = fmt.Sprintf("Workers that start a server first can hang instead of failing: check that the handler starts and reads test_input.json, or raise --run-timeout (now %s) for a slow model load.", ev.runTimeout)
 	default:
