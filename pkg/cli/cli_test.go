@@ -130,7 +130,7 @@ func TestJSONFieldNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	var runs []map[string]any
-	if err := json.Unmarshal([]byte(out.String()), &runs); err != nil {
+	if err := json.Unmarshal(out.Bytes(), &runs); err != nil {
 		t.Fatal(err)
 	}
 	assertKeys(t, runs[0], "run_id", "environment", "instance_id", "started_at", "completed_at", "status",
@@ -141,7 +141,7 @@ func TestJSONFieldNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	var res map[string]any
-	if err := json.Unmarshal([]byte(out2.String()), &res); err != nil {
+	if err := json.Unmarshal(out2.Bytes(), &res); err != nil {
 		t.Fatal(err)
 	}
 	assertKeys(t, res, "repository", "organization", "latest", "last_success", "failing_since", "history")
