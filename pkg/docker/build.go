@@ -112,54 +112,25 @@ func (e *Engine) Build(ctx context.Context, req BuildRequest) (BuildResult, erro
 	if err != nil {
 		return BuildResult{}, err
 	}
-	excludes, err := readDockerignore(contextDir)
-	if err != nil {
-		return BuildResult{}, err
-	}
-	contextFS, err := fsutil.NewFS(contextDir)
-	if err != nil {
-		return BuildResult{}, fmt.Errorf("open build context %s: %w", contextDir, err)
-	}
-	dockerfileFS, err := fsutil.NewFS(dockerfileDir)
-	if err != nil {
-		return BuildResult{}, fmt.Errorf("open Dockerfile directory %s: %w", dockerfileDir, err)
-	}
-
 	buildCtx, cancel := ctx, context.CancelFunc(func() {})
 	if req.Timeout > 0 {
 		buildCtx, cancel = context.WithTimeout(ctx, req.Timeout)
 	}
 	defer cancel()
-
-	sum := sha256.Sum256([]byte(contextDir))
-	sess, err := session.NewSession(buildCtx, hex.EncodeToString(sum[:]))
+	sessionID, stopSession, err := e.startSession(buildCtx, contextDir, dockerfileDir)
 	if err != nil {
-		return BuildResult{}, fmt.Errorf("start a BuildKit session: %w", err)
+		return BuildResult{}, err
 	}
-	sess.Allow(filesync.NewFSSyncProvider(filesync.StaticDirSource{
-		"context":    contextFS,
-		"dockerfile": dockerfileFS,
-	}, contextFilter(excludes)))
-	sessDone := make(chan error, 1)
-	go func() {
-		sessDone <- sess.Run(buildCtx, func(ctx context.Context, proto string, meta map[string][]string) (net.Conn, error) {
-			return e.cli.DialHijack(ctx, "/session", proto, meta)
-		})
-	}()
-	defer func() {
-		_ = sess.Close()
-		<-sessDone
-	}()
-
-	opts.SessionID = sess.ID()
+	opts.SessionID = sessionID
 	opts.Dockerfile = dockerfileName
 	stream := newBuildStream(req.Progress, req.LogLimit)
 	buildErr := e.runBuild(buildCtx, opts, stream)
-
+	sessionErr := stopSession()
 	res := BuildResult{
-		Log:     stream.log.String(),
-		LogTail: stream.logTail(),
-		Error:   stream.errMsg,
+		Duration: time.Since(start),
+		Log:      stream.log.String(),
+		LogTail:  stream.logTail(),
+		Error:    stream.errMsg,
 	}
 	res.Steps, res.CachedSteps = stream.steps()
 	if f := stream.failed(); f != nil {
@@ -176,18 +147,18 @@ func (e *Engine) Build(ctx context.Context, req BuildRequest) (BuildResult, erro
 		if r := stream.running(); r != nil {
 			res.FailedStep = r.name
 		}
-		res.Duration = time.Since(start)
 		return res, nil
 	case buildErr != nil:
 		return res, e.wrap("build "+contextDir, buildErr)
+	case sessionErr != nil && stream.errMsg != "":
+		// The engine could not reach the files, so the build proves nothing.
+		return res, e.wrap("build "+contextDir, fmt.Errorf("%w (the engine said: %s)", sessionErr, stream.errMsg))
 	case stream.errMsg != "":
 		res.Failed = true
-		res.Duration = time.Since(start)
 		return res, nil
 	case stream.imageID == "":
-		// The stream ended without an image or an error: the engine went
-		// away mid-build.
-		return res, e.wrap("build "+contextDir, fmt.Errorf("the engine's build output ended without an image ID or an error"))
+		// The engine went away mid-build.
+		return res, e.wrap("build "+contextDir, errors.New("the engine's build output ended without an image ID or an error"))
 	}
 	res.ImageID = stream.imageID
 	img, err := e.cli.ImageInspect(ctx, stream.imageID)
@@ -195,8 +166,51 @@ func (e *Engine) Build(ctx context.Context, req BuildRequest) (BuildResult, erro
 		return res, e.wrap("inspect built image "+stream.imageID, err)
 	}
 	res.SizeBytes = img.Size
-	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// startSession opens a BuildKit session with the engine, as the docker CLI
+// does, that serves the build context (filtered by its .dockerignore) and
+// the Dockerfile's directory. It returns the session's ID for the build
+// request, and stop, which ends the session and returns the error that
+// kept it from connecting, if any.
+func (e *Engine) startSession(ctx context.Context, contextDir, dockerfileDir string) (id string, stop func() error, err error) {
+	excludes, err := readDockerignore(contextDir)
+	if err != nil {
+		return "", nil, err
+	}
+	contextFS, err := fsutil.NewFS(contextDir)
+	if err != nil {
+		return "", nil, fmt.Errorf("open build context %s: %w", contextDir, err)
+	}
+	dockerfileFS, err := fsutil.NewFS(dockerfileDir)
+	if err != nil {
+		return "", nil, fmt.Errorf("open Dockerfile directory %s: %w", dockerfileDir, err)
+	}
+	// The shared key lets the engine reuse what it already has of this
+	// directory from earlier builds and send only the changes.
+	sum := sha256.Sum256([]byte(contextDir))
+	sess, err := session.NewSession(ctx, hex.EncodeToString(sum[:]))
+	if err != nil {
+		return "", nil, fmt.Errorf("start a BuildKit session: %w", err)
+	}
+	sess.Allow(filesync.NewFSSyncProvider(filesync.StaticDirSource{
+		"context":    contextFS,
+		"dockerfile": dockerfileFS,
+	}, contextFilter(excludes)))
+	done := make(chan error, 1)
+	go func() {
+		done <- sess.Run(ctx, func(ctx context.Context, proto string, meta map[string][]string) (net.Conn, error) {
+			return e.cli.DialHijack(ctx, "/session", proto, meta)
+		})
+	}()
+	return sess.ID(), func() error {
+		_ = sess.Close()
+		if err := <-done; err != nil {
+			return fmt.Errorf("open a BuildKit session with the engine: %w", err)
+		}
+		return nil
+	}, nil
 }
 
 // runBuild sends the build request and reads the whole response.

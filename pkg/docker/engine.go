@@ -15,6 +15,15 @@
 //
 // Everything janitor creates carries LabelManaged, and callers add LabelRunID
 // so that Cleanup can remove what a crashed or cancelled run left behind.
+//
+// Dockerfile features: Build speaks to the engine's built-in BuildKit
+// frontend. On dockerd 20.10 that frontend handles multi-stage builds, build
+// args, RUN --mount (cache, secret, bind) and COPY --chmod, but not COPY
+// --link or heredocs, which need a newer frontend named by a `# syntax=`
+// line. Such a line makes the engine pull the frontend image; where no
+// registry answers, the build fails at a step named "resolve image config
+// for docker.io/docker/dockerfile:1", with the registry error in
+// BuildResult.Error.
 package docker
 
 import (

@@ -186,6 +186,9 @@ func (e *Engine) Run(ctx context.Context, req RunRequest) (res RunResult, err er
 	select {
 	case status = <-wait.Result:
 	case err := <-wait.Error:
+		if ctx.Err() != nil {
+			return res, fmt.Errorf("run container %s: %w", name, context.Cause(ctx))
+		}
 		return res, e.wrap("wait for container "+name, err)
 	case <-ctx.Done():
 		return res, fmt.Errorf("run container %s: %w", name, context.Cause(ctx))
@@ -275,36 +278,37 @@ func (w oomWatch) seen(likely bool) bool {
 }
 
 // stop sends SIGTERM, waits grace, then SIGKILL, and returns the exit
-// status. Never SIGINT (see RunRequest.Timeout).
+// status and whether SIGKILL was needed. Never SIGINT (see
+// RunRequest.Timeout).
 func (e *Engine) stop(ctx context.Context, id string, wait client.ContainerWaitResult, grace time.Duration) (container.WaitResponse, bool, error) {
-	if err := e.kill(ctx, id, "SIGTERM"); err != nil {
-		return container.WaitResponse{}, false, err
+	st, exited, err := e.signalAndWait(ctx, id, "SIGTERM", wait, grace)
+	if err != nil || exited {
+		return st, false, err
 	}
-	graceTimer := time.NewTimer(grace)
-	defer graceTimer.Stop()
+	st, exited, err = e.signalAndWait(ctx, id, "SIGKILL", wait, killWait)
+	if err == nil && !exited {
+		err = fmt.Errorf("still running %s after SIGKILL", killWait)
+	}
+	return st, true, err
+}
+
+// signalAndWait sends a signal and waits up to limit for the container to
+// exit; exited is false when it still runs at the limit.
+func (e *Engine) signalAndWait(ctx context.Context, id, signal string, wait client.ContainerWaitResult, limit time.Duration) (st container.WaitResponse, exited bool, err error) {
+	if err := e.kill(ctx, id, signal); err != nil {
+		return st, false, err
+	}
+	t := time.NewTimer(limit)
+	defer t.Stop()
 	select {
-	case st := <-wait.Result:
-		return st, false, nil
-	case err := <-wait.Error:
-		return container.WaitResponse{}, false, err
-	case <-ctx.Done():
-		return container.WaitResponse{}, false, context.Cause(ctx)
-	case <-graceTimer.C:
-	}
-	if err := e.kill(ctx, id, "SIGKILL"); err != nil {
-		return container.WaitResponse{}, true, err
-	}
-	killTimer := time.NewTimer(killWait)
-	defer killTimer.Stop()
-	select {
-	case st := <-wait.Result:
+	case st = <-wait.Result:
 		return st, true, nil
 	case err := <-wait.Error:
-		return container.WaitResponse{}, true, err
+		return st, false, e.wrap("wait for the container", err)
 	case <-ctx.Done():
-		return container.WaitResponse{}, true, context.Cause(ctx)
-	case <-killTimer.C:
-		return container.WaitResponse{}, true, fmt.Errorf("still running %s after SIGKILL", killWait)
+		return st, false, context.Cause(ctx)
+	case <-t.C:
+		return st, false, nil
 	}
 }
 
