@@ -62,6 +62,9 @@ type BuildResult struct {
 	ImageID string
 	// SizeBytes is the image's size; 0 when Failed.
 	SizeBytes int64
+	// Workdir is the image's working directory ("/" when it sets none):
+	// where the SDK's local test mode looks for test_input.json.
+	Workdir string
 	// Duration is how long the build took, session set-up included.
 	Duration time.Duration
 	// Failed is true when the engine did not produce an image: the
@@ -166,6 +169,10 @@ func (e *Engine) Build(ctx context.Context, req BuildRequest) (BuildResult, erro
 		return res, e.wrap("inspect built image "+stream.imageID, err)
 	}
 	res.SizeBytes = img.Size
+	res.Workdir = "/"
+	if img.Config != nil && img.Config.WorkingDir != "" {
+		res.Workdir = img.Config.WorkingDir
+	}
 	return res, nil
 }
 

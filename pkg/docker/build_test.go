@@ -62,6 +62,9 @@ ENTRYPOINT ["/probe"]
 	if !strings.HasPrefix(res.ImageID, "sha256:") || res.SizeBytes <= 0 || res.Duration <= 0 {
 		t.Errorf("result lacks image, size or duration: %+v", res)
 	}
+	if res.Workdir != "/ctx" {
+		t.Errorf("Workdir = %q, want the image's WORKDIR /ctx", res.Workdir)
+	}
 	if res.Steps != 5 {
 		t.Errorf("Steps = %d, want the 5 instructions after FROM\n%s", res.Steps, res.Log)
 	}
