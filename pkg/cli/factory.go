@@ -12,6 +12,7 @@ import (
 
 	"github.com/runpod-workers/janitor/pkg/config"
 	"github.com/runpod-workers/janitor/pkg/dbconn"
+	"github.com/runpod-workers/janitor/pkg/docker"
 	"github.com/runpod-workers/janitor/pkg/iostreams"
 	"github.com/runpod-workers/janitor/pkg/store"
 )
@@ -31,6 +32,8 @@ type Factory struct {
 	DB func(ctx context.Context, role store.Role) (*store.DB, error)
 	// Logger is janitor's slog logger on stderr.
 	Logger func() *slog.Logger
+	// Docker connects to the Docker engine.
+	Docker func(ctx context.Context) (*docker.Engine, error)
 
 	// flags and configFile are bound to the root command's persistent
 	// flags; Config reads them once they are parsed.
@@ -39,6 +42,7 @@ type Factory struct {
 	mu         sync.Mutex
 	dbs        map[store.Role]*store.DB
 	resolver   *dbconn.Resolver
+	engine     *docker.Engine
 	closers    []func()
 }
 
@@ -58,6 +62,7 @@ func NewFactory(ios *iostreams.IOStreams, version string) *Factory {
 		return cfg, err
 	}
 	f.DB = f.openDB
+	f.Docker = f.dockerEngine
 	f.Logger = func() *slog.Logger {
 		c, err := f.Config()
 		if err != nil {

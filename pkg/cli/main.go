@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/runpod-workers/janitor/pkg/docker"
 	"github.com/runpod-workers/janitor/pkg/iostreams"
 	"github.com/runpod-workers/janitor/pkg/localdb"
 	"github.com/runpod-workers/janitor/pkg/store"
@@ -112,6 +113,8 @@ func hint(err error) string {
 		return ""
 	case errors.Is(err, localdb.ErrNoBinaries):
 		return ""
+	case docker.Hint(err) != "":
+		return "hint: " + docker.Hint(err)
 	case errors.Is(err, store.ErrUnreachable):
 		return "hint: is the database running and reachable from here? `janitor config show` prints where janitor looks."
 	}

@@ -51,6 +51,6 @@ cluster that it manages itself.`,
 	}
 	add("results", newQueryDBCmd(f), newQueryRunsCmd(f))
 	add("database", newDBMigrateCmd(f), newDBConnectCmd(f), newDBFlushCmd(f), newLocalDBCmd(f))
-	add("setup", newConfigCmd(f), newVersionCmd(f))
+	add("setup", newConfigCmd(f), newVersionCmd(f), newCleanupCmd(f))
 	return root
 }

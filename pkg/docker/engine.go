@@ -52,8 +52,8 @@ const (
 var ErrUnavailable = errors.New("the Docker engine does not answer")
 
 // StartHint tells a user how to get an engine running.
-const StartHint = "is the Docker daemon running? start it with: sudo .ci/dockerd " +
-	"(or install Debian's docker.io and run: sudo dockerd &), or point DOCKER_HOST at a running engine"
+const StartHint = "is the Docker daemon running? start it with: sudo systemctl start docker " +
+	"(no systemd: sudo dockerd &; in a janitor checkout: sudo .ci/dockerd), or point DOCKER_HOST at a running engine"
 
 // Hint returns a line of advice for errors with a known cause, or "".
 func Hint(err error) string {
