@@ -40,7 +40,9 @@ func (a validateEngine) Run(ctx context.Context, r validate.RunRequest) (validat
 	}, err
 }
 
-func (a validateEngine) RemoveImage(ctx context.Context, id string) error { return a.e.RemoveImage(ctx, id) }
+func (a validateEngine) RemoveImage(ctx context.Context, id string) error {
+	return a.e.RemoveImage(ctx, id)
+}
 
 func (a validateEngine) Cleanup(ctx context.Context, runID string) error {
 	_, err := a.e.Cleanup(ctx, runID)
