@@ -22,7 +22,7 @@ func newDBFlushCmd(f *Factory) *cobra.Command {
 		Use:   "db-flush [--dry-run]",
 		Short: "Write results kept in the local spool to the database",
 		Long: `Write the validation results that janitor kept in its local spool
-(<data-dir>/spool) while the results database was unreachable. Each run's
+(<data-dir>/spool/<env>) while the results database was unreachable. Each run's
 lines are sent in order; the database ignores what it already has, so running
 db-flush again, or after an interrupted flush, never duplicates a result.
 Files a running janitor is still writing are left alone. A damaged or torn

@@ -122,9 +122,11 @@ func validationParams(rec validate.Record) (store.ValidationInsertParams, error)
 	return p, nil
 }
 
-// spoolDir is where results wait while the database is unreachable.
+// spoolDir is where results wait while the database is unreachable: one
+// folder per environment, so that a flush never writes one environment's
+// results into another's database.
 func spoolDir(cfg *config.Config) string {
-	return filepath.Join(cfg.DataDir, "spool")
+	return filepath.Join(cfg.DataDir, "spool", cfg.Env)
 }
 
 // openSpool opens the configured spool directory.
