@@ -50,6 +50,7 @@ type tracer struct {
 	cands      []candidate
 	scripts    []string // repository scripts passed through, in order
 	unresolved []string // image paths of Python files not from the repository
+	problems   []string // repository files on the way that cannot be read
 	flag       bool     // --test_input passed
 }
 
@@ -153,8 +154,15 @@ func (tr *tracer) repoPath(p, cwd string, lookPath bool) (string, bool) {
 		imagePaths = []string{path.Join(cwd, p)}
 	}
 	for _, ip := range imagePaths {
-		if rp, ok := tr.d.img.resolve(tr.d.img.finalStage(), -1, ip); ok && tr.c.t.isFile(rp) {
+		rp, ok := tr.d.img.resolve(tr.d.img.finalStage(), -1, ip)
+		if !ok {
+			continue
+		}
+		if tr.c.t.isFile(rp) {
 			return rp, true
+		}
+		if _, err := tr.c.t.read(rp, maxSourceBytes); err != nil {
+			tr.problems = append(tr.problems, err.Error())
 		}
 	}
 	return "", false
@@ -192,10 +200,7 @@ func (tr *tracer) text(src, cwd string, depth int, via string, file bool) {
 	for _, cmd := range script.Split(src) {
 		w := stripWrappers(cmd.Words)
 		if len(w) > 1 && w[0] == "cd" && !strings.Contains(w[1], "$") && w[1] != "-" {
-			cwd = path.Join(cwd, w[1])
-			if strings.HasPrefix(w[1], "/") {
-				cwd = path.Clean(w[1])
-			}
+			cwd = imageJoin(cwd, w[1])
 			continue
 		}
 		where := via
@@ -263,7 +268,9 @@ func (c *checker) checkHandler() {
 		c.facts.HandlerFoundBy = "search"
 	default:
 		msg := "no handler found: no .py file in the repository calls runpod.serverless.start"
-		if tr != nil && len(tr.unresolved) > 0 {
+		if tr != nil && len(tr.problems) > 0 {
+			msg = "no handler found: " + tr.problems[0]
+		} else if tr != nil && len(tr.unresolved) > 0 {
 			msg = fmt.Sprintf("no handler found: the container runs %s, which is not a file of the repository, and no .py file calls runpod.serverless.start", tr.unresolved[0])
 		}
 		file := ""
@@ -437,7 +444,8 @@ func (c *checker) classify(handler string) {
 	c.facts.HandlerKind = string(kind)
 	switch kind {
 	case python.Generator, python.AsyncGenerator:
-		c.add(HandlerKind, Info, handler, sc.Line, fmt.Sprintf("handler %s is a %s: the SDK's local test mode does not run it, so a local test is inconclusive", sc.Handler, strings.ReplaceAll(string(kind), "_", " ")), "")
+		c.add(HandlerKind, Info, handler, sc.Line, fmt.Sprintf("handler %s is a %s: the SDK's local test mode does not run it, so a local test is inconclusive", sc.Handler, strings.ReplaceAll(string(kind), "_", " ")),
+			"Nothing to fix: validate runs generator handlers through the SDK's API mode (--rp_serve_api) for a conclusive result.")
 	case python.Unknown:
 		name := sc.Handler
 		if name == "" {

@@ -125,10 +125,7 @@ func (c *checker) runPath(s *dockerfile.Stage, in *dockerfile.Instruction, p str
 	if strings.Contains(p, "$") {
 		return "", false
 	}
-	ip := path.Join(in.Workdir, p)
-	if strings.HasPrefix(p, "/") {
-		ip = path.Clean(p)
-	}
+	ip := imageJoin(in.Workdir, p)
 	for _, fl := range in.Flags {
 		spec, ok := strings.CutPrefix(fl, "--mount=")
 		if !ok {
@@ -149,7 +146,7 @@ func (c *checker) runPath(s *dockerfile.Stage, in *dockerfile.Instruction, p str
 		if opts["type"] != "bind" || opts["from"] != "" || target == "" {
 			continue
 		}
-		target = path.Join(in.Workdir, target)
+		target = imageJoin(in.Workdir, target)
 		src := clean(opts["source"])
 		if opts["src"] != "" {
 			src = clean(opts["src"])

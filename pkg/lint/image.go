@@ -181,6 +181,15 @@ func (img *image) glob(pattern string) []string {
 	return out
 }
 
+// imageJoin resolves p against the image directory wd: absolute paths stand
+// on their own.
+func imageJoin(wd, p string) string {
+	if strings.HasPrefix(p, "/") {
+		return path.Clean(p)
+	}
+	return path.Join("/", wd, p)
+}
+
 func hasWildcard(p string) bool { return strings.ContainsAny(p, "*?[") }
 
 // resolve returns the repository file (or directory) that the image path p

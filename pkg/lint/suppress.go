@@ -89,6 +89,11 @@ func (s *suppressor) loadConfig(t *tree) error {
 		case yaml.ScalarNode:
 			e.Rule = n.Value
 		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if k := n.Content[i].Value; k != "rule" && k != "path" {
+					return fmt.Errorf("%s line %d: unknown key %q in an ignore entry (want rule and path)", name, n.Content[i].Line, k)
+				}
+			}
 			if err := n.Decode(&e); err != nil {
 				return fmt.Errorf("%s line %d: %w", name, n.Line, err)
 			}

@@ -118,11 +118,12 @@ func (t *tree) under(dir string) []string {
 	return t.paths[i:j]
 }
 
-// withBase returns every file whose base name is name, in order.
+// withBase returns every file (or unreadable link) whose base name is
+// name, in order.
 func (t *tree) withBase(name string) []string {
 	var out []string
 	for _, p := range t.paths {
-		if path.Base(p) == name && t.kinds[p] == kindFile {
+		if path.Base(p) == name && t.kinds[p] != kindDir {
 			out = append(out, p)
 		}
 	}

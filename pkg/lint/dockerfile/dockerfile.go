@@ -230,11 +230,17 @@ type builder struct {
 // expand substitutes the variables it knows in word; ok is false when a
 // variable without a known value remains.
 func (b *builder) expand(word string, env *vars) (string, bool) {
-	res, err := b.lex.ProcessWordWithMatches(word, env)
+	res, err := b.process(word, env)
 	if err != nil {
 		return word, false
 	}
 	return res.Result, len(res.Unmatched) == 0
+}
+
+// process runs BuildKit's lexer on valid UTF-8 only: on invalid bytes its
+// text/scanner prints to stderr, which a library must never do.
+func (b *builder) process(word string, env *vars) (shell.ProcessWordResult, error) {
+	return b.lex.ProcessWordWithMatches(strings.ToValidUTF8(word, "\uFFFD"), env)
 }
 
 func (b *builder) metaVars() *vars {
@@ -362,7 +368,7 @@ func (b *builder) startStage(node *parser.Node, c *instructions.Stage) {
 		Platform: c.Platform,
 	}
 	meta := b.metaVars()
-	res, err := b.lex.ProcessWordWithMatches(c.BaseName, meta)
+	res, err := b.process(c.BaseName, meta)
 	switch {
 	case err != nil:
 		s.Base = c.BaseName
