@@ -280,8 +280,8 @@ func TestFacts(t *testing.T) {
 			}
 		}},
 		{"start script with cd and a background server", map[string]string{
-			"Dockerfile": "FROM python:3.11\nCOPY --chmod=755 scripts/start.sh /start.sh\nCOPY src /srv/app\nCOPY test_input.json /srv/app/\nENTRYPOINT [\"/start.sh\"]\n",
-			"scripts/start.sh": "#!/bin/bash\nset -e\npython /opt/comfy/main.py --listen &\ncd /srv/app\nexec python -u rp_handler.py --rp_log_level INFO\n",
+			"Dockerfile":        "FROM python:3.11\nCOPY --chmod=755 scripts/start.sh /start.sh\nCOPY src /srv/app\nCOPY test_input.json /srv/app/\nENTRYPOINT [\"/start.sh\"]\n",
+			"scripts/start.sh":  "#!/bin/bash\nset -e\npython /opt/comfy/main.py --listen &\ncd /srv/app\nexec python -u rp_handler.py --rp_log_level INFO\n",
 			"src/rp_handler.py": handler,
 			"test_input.json":   `{"input": {}}`,
 		}, func(t *testing.T, rep *Report) {
