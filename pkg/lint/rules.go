@@ -192,7 +192,7 @@ var catalogue = []Rule{
 		Fix:   "Add a handler that calls runpod.serverless.start({\"handler\": handler}) and start it from CMD.",
 	},
 	{
-		ID: HandlerKind, Severity: Info, Also: "error when the entry never reaches `runpod.serverless.start`", Group: "Handler",
+		ID: HandlerKind, Severity: Info, Also: "reported only for generator handlers and handlers janitor cannot classify (the kind is always in the JSON facts); error when the entry never reaches `runpod.serverless.start`", Group: "Handler",
 		Title: "handler kind: plain, async, generator or async generator (generator => local test is inconclusive); E when the entry never reaches `runpod.serverless.start`",
 		Why:   "The SDK's local test mode does not run generator handlers: the job \"completes\" with a generator object, so a passing local test proves nothing. And a container whose command never reaches runpod.serverless.start is not a worker at all.",
 		Bad:   Example{"handler.py", "def handler(job):\n    for token in generate(job[\"input\"]):\n        yield token"},
