@@ -51,8 +51,8 @@ func parseSpec(spec string) requirement {
 			r.name = normalizeName(m[1])
 		}
 		return r
-	case s == "." || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") || strings.HasPrefix(s, "/") ||
-		strings.HasSuffix(lower, ".whl") || strings.HasSuffix(lower, ".tar.gz") || strings.HasSuffix(lower, ".zip"):
+	case !strings.Contains(s, "@") && (s == "." || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") || strings.HasPrefix(s, "/") ||
+		strings.HasSuffix(lower, ".whl") || strings.HasSuffix(lower, ".tar.gz") || strings.HasSuffix(lower, ".zip")):
 		r.pinned, r.local = true, true
 		return r
 	}
