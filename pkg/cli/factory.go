@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/runpod-workers/janitor/pkg/cloud"
 	"github.com/runpod-workers/janitor/pkg/config"
 	"github.com/runpod-workers/janitor/pkg/dbconn"
 	"github.com/runpod-workers/janitor/pkg/docker"
@@ -34,6 +35,12 @@ type Factory struct {
 	Logger func() *slog.Logger
 	// Docker connects to the Docker engine.
 	Docker func(ctx context.Context) (*docker.Engine, error)
+	// AWS returns a client for region; "" means the selected environment's
+	// region, or the SDK's settings (AWS_REGION) when it has none.
+	AWS func(ctx context.Context, region string) (*cloud.Client, error)
+	// Terraform is the terraform executable for janitor infra; "" looks it
+	// up on PATH.
+	Terraform string
 
 	// flags and configFile are bound to the root command's persistent
 	// flags; Config reads them once they are parsed.
@@ -42,6 +49,8 @@ type Factory struct {
 	mu         sync.Mutex
 	dbs        map[store.Role]*store.DB
 	resolver   *dbconn.Resolver
+	secrets    *secretsSource
+	clouds     map[string]*cloud.Client
 	engine     *docker.Engine
 	closers    []func()
 }
@@ -51,7 +60,8 @@ func NewFactory(ios *iostreams.IOStreams, version string) *Factory {
 	if version == "" {
 		version = buildVersion()
 	}
-	f := &Factory{IO: ios, Version: version, Now: time.Now, dbs: map[store.Role]*store.DB{}}
+	f := &Factory{IO: ios, Version: version, Now: time.Now, dbs: map[store.Role]*store.DB{}, clouds: map[string]*cloud.Client{}}
+	f.secrets = &secretsSource{f: f, caches: map[string]*cloud.SecretCache{}}
 	var (
 		once sync.Once
 		cfg  *config.Config
@@ -63,6 +73,7 @@ func NewFactory(ios *iostreams.IOStreams, version string) *Factory {
 	}
 	f.DB = f.openDB
 	f.Docker = f.dockerEngine
+	f.AWS = f.awsClient
 	f.Logger = func() *slog.Logger {
 		c, err := f.Config()
 		if err != nil {
@@ -82,7 +93,7 @@ func (f *Factory) Resolver() (*dbconn.Resolver, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.resolver == nil {
-		f.resolver = &dbconn.Resolver{Config: cfg, ConnectTimeout: cfg.ConnectTimeout}
+		f.resolver = &dbconn.Resolver{Config: cfg, Secrets: f.secrets, ConnectTimeout: cfg.ConnectTimeout}
 	}
 	return f.resolver, nil
 }

@@ -41,6 +41,7 @@ cluster that it manages itself.`,
 	root.AddGroup(
 		&cobra.Group{ID: "results", Title: "Results"},
 		&cobra.Group{ID: "database", Title: "Database"},
+		&cobra.Group{ID: "aws", Title: "AWS"},
 		&cobra.Group{ID: "setup", Title: "Set-up"},
 	)
 	add := func(group string, cmds ...*cobra.Command) {
@@ -51,6 +52,8 @@ cluster that it manages itself.`,
 	}
 	add("results", newQueryDBCmd(f), newQueryRunsCmd(f))
 	add("database", newDBMigrateCmd(f), newDBConnectCmd(f), newDBFlushCmd(f), newLocalDBCmd(f))
+	add("aws", newInfraCmd(f), newLaunchInstanceCmd(f), newStartInstanceCmd(f), newStopInstanceCmd(f),
+		newInstanceStatusCmd(f), newLogsCmd(f))
 	add("setup", newConfigCmd(f), newVersionCmd(f), newCleanupCmd(f))
 	return root
 }

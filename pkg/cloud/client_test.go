@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/runpod-workers/janitor/pkg/cloud/cloudtest"
 )
 
@@ -33,9 +31,7 @@ func TestClientHonoursEndpointURL(t *testing.T) {
 		t.Errorf("region = %q, want AWS_REGION's %q", c.Region(), cloudtest.Region)
 	}
 	ctx := t.Context()
-	if _, err := c.secrets.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("s"), SecretString: aws.String("v")}); err != nil {
-		t.Fatalf("Secrets Manager through AWS_ENDPOINT_URL: %v", err)
-	}
+	srv.Fixtures().Secret(t, "s", "v")
 	if v, err := c.SecretString(ctx, "s"); err != nil || v != "v" {
 		t.Errorf("SecretString = %q, %v", v, err)
 	}

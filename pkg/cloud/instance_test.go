@@ -7,48 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/runpod-workers/janitor/pkg/cloud/cloudtest"
 )
-
-// launchTemplate creates a template like terraform's in moto, with an AMI
-// from moto's own catalogue, and returns its ID.
-func launchTemplate(t *testing.T, c *Client) string {
-	t.Helper()
-	ctx := t.Context()
-	imgs, err := c.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{
-		Owners:  []string{"099720109477"},
-		Filters: []types.Filter{{Name: aws.String("name"), Values: []string{"ubuntu/images/hvm-ssd/*"}}},
-	})
-	if err != nil || len(imgs.Images) == 0 {
-		t.Fatalf("find an Ubuntu AMI in moto: %v (%d images)", err, len(imgs.Images))
-	}
-	lt, err := c.ec2.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{
-		LaunchTemplateName: aws.String("janitor-test"),
-		LaunchTemplateData: &types.RequestLaunchTemplateData{
-			ImageId:         imgs.Images[0].ImageId,
-			InstanceType:    types.InstanceTypeG5Xlarge,
-			MetadataOptions: &types.LaunchTemplateInstanceMetadataOptionsRequest{HttpTokens: types.LaunchTemplateHttpTokensStateRequired},
-		},
-	})
-	if err != nil {
-		t.Fatalf("create launch template: %v", err)
-	}
-	return aws.ToString(lt.LaunchTemplate.LaunchTemplateId)
-}
-
-// state asks EC2 (moto) directly for an instance's state and metadata options.
-func state(t *testing.T, c *Client, id string) (string, types.HttpTokensState) {
-	t.Helper()
-	out, err := c.ec2.DescribeInstances(t.Context(), &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := out.Reservations[0].Instances[0]
-	return string(in.State.Name), in.MetadataOptions.HttpTokens
-}
 
 // TestInstanceLifecycle walks one environment's instance through launch,
 // the idempotent repeats, stop, start and termination, against EC2 in moto.
@@ -57,7 +17,8 @@ func TestInstanceLifecycle(t *testing.T) {
 	srv := cloudtest.Start(t)
 	c := newTestClient(t, srv)
 	ctx := t.Context()
-	lt := launchTemplate(t, c)
+	fx := srv.Fixtures()
+	lt := fx.LaunchTemplate(t, "janitor-test")
 
 	if _, err := c.InstanceFind(ctx, "dev"); !errors.Is(err, ErrNoInstance) {
 		t.Fatalf("InstanceFind before any launch: %v, want ErrNoInstance", err)
@@ -81,8 +42,8 @@ func TestInstanceLifecycle(t *testing.T) {
 	if running.State != StateRunning || running.Env != "dev" || running.PublicIP == "" || running.LaunchTime.IsZero() {
 		t.Errorf("after waiting: %+v, want running with a public IP and launch time", running)
 	}
-	if _, tokens := state(t, c, id); tokens != types.HttpTokensStateRequired {
-		t.Errorf("instance metadata tokens = %q, want required (IMDSv2)", tokens)
+	if _, imdsv2 := fx.Instance(t, id); !imdsv2 {
+		t.Errorf("instance metadata tokens are not required: want IMDSv2 only")
 	}
 
 	// Another environment's instance is not ours.
@@ -118,7 +79,7 @@ func TestInstanceLifecycle(t *testing.T) {
 		if !ch.Changed || ch.Instance.ID != id {
 			t.Errorf("stop = %+v, want a change on %s", ch, id)
 		}
-		if st, _ := state(t, c, id); st != StateStopped && st != StateStopping {
+		if st, _ := fx.Instance(t, id); st != StateStopped && st != StateStopping {
 			t.Errorf("state after stop = %s", st)
 		}
 		ch, err = c.InstanceStop(ctx, "dev")
@@ -161,9 +122,7 @@ func TestInstanceLifecycle(t *testing.T) {
 	})
 
 	t.Run("terminated instance", func(t *testing.T) {
-		if _, err := c.ec2.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{id}}); err != nil {
-			t.Fatal(err)
-		}
+		fx.Terminate(t, id)
 		for _, op := range []func() (Change, error){
 			func() (Change, error) { return c.InstanceStart(ctx, "dev") },
 			func() (Change, error) { return c.InstanceStop(ctx, "dev") },
@@ -193,14 +152,7 @@ func TestInstanceLifecycle(t *testing.T) {
 	})
 
 	t.Run("two live instances are an error", func(t *testing.T) {
-		if _, err := c.ec2.RunInstances(ctx, &ec2.RunInstancesInput{
-			MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
-			LaunchTemplate: &types.LaunchTemplateSpecification{LaunchTemplateId: aws.String(lt)},
-			TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeInstance,
-				Tags: []types.Tag{{Key: aws.String(EnvTag), Value: aws.String("dev")}}}},
-		}); err != nil {
-			t.Fatal(err)
-		}
+		fx.RunTagged(t, lt, "dev")
 		_, err := c.InstanceFind(ctx, "dev")
 		if err == nil || !strings.Contains(err.Error(), "2 instances are tagged janitor:env=dev") {
 			t.Errorf("InstanceFind with two live instances: %v", err)

@@ -8,24 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/runpod-workers/janitor/pkg/cloud/cloudtest"
 )
-
-func putLogs(t *testing.T, c *Client, group, stream string, at time.Time, msgs ...string) {
-	t.Helper()
-	var events []types.InputLogEvent
-	for i, m := range msgs {
-		events = append(events, types.InputLogEvent{Message: aws.String(m), Timestamp: aws.Int64(at.Add(time.Duration(i) * time.Millisecond).UnixMilli())})
-	}
-	if _, err := c.logs.PutLogEvents(t.Context(), &cloudwatchlogs.PutLogEventsInput{
-		LogGroupName: aws.String(group), LogStreamName: aws.String(stream), LogEvents: events,
-	}); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func TestLogs(t *testing.T) {
 	t.Parallel()
@@ -33,17 +17,11 @@ func TestLogs(t *testing.T) {
 	c := newTestClient(t, srv)
 	ctx := t.Context()
 	const group = "/janitor/dev"
-	if _, err := c.logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(group)}); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []string{"i-1/janitor", "i-1/bootstrap"} {
-		if _, err := c.logs.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String(group), LogStreamName: aws.String(s)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fx := srv.Fixtures()
+	fx.LogGroup(t, group, "i-1/janitor", "i-1/bootstrap")
 	base := time.Now().Add(-time.Hour).Truncate(time.Second)
-	putLogs(t, c, group, "i-1/bootstrap", base, "bootstrap 1", "bootstrap 2")
-	putLogs(t, c, group, "i-1/janitor", base.Add(time.Second), `{"level":"INFO","msg":"serving"}`)
+	fx.LogEvents(t, group, "i-1/bootstrap", base, "bootstrap 1", "bootstrap 2")
+	fx.LogEvents(t, group, "i-1/janitor", base.Add(time.Second), `{"level":"INFO","msg":"serving"}`)
 
 	t.Run("read", func(t *testing.T) {
 		var got []string
@@ -94,7 +72,7 @@ func TestLogs(t *testing.T) {
 		for range 3 {
 			next()
 		}
-		putLogs(t, c, group, "i-1/janitor", base.Add(2*time.Second), "later 1", "later 2")
+		fx.LogEvents(t, group, "i-1/janitor", base.Add(2*time.Second), "later 1", "later 2")
 		if a, b := next(), next(); a != "later 1" || b != "later 2" {
 			t.Errorf("followed lines = %q, %q", a, b)
 		}

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/runpod-workers/janitor/pkg/cloud/cloudtest"
 )
 
@@ -188,14 +186,9 @@ func TestSecretsAgainstMoto(t *testing.T) {
 	ctx := t.Context()
 
 	agent := `{"engine":"postgres","host":"db.example","port":5432,"username":"janitor_agent","password":"` + testPassword + `","dbname":"janitor"}`
-	created, err := c.secrets.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("janitor-test/agent"), SecretString: aws.String(agent)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	arn := aws.ToString(created.ARN)
-	if _, err := c.secrets.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("janitor-test/broken"), SecretString: aws.String("user=x password=" + testPassword)}); err != nil {
-		t.Fatal(err)
-	}
+	fx := srv.Fixtures()
+	arn := fx.Secret(t, "janitor-test/agent", agent)
+	fx.Secret(t, "janitor-test/broken", "user=x password="+testPassword)
 
 	cache := NewSecretCache(c, time.Hour)
 	for _, id := range []string{"janitor-test/agent", arn} {
@@ -210,9 +203,7 @@ func TestSecretsAgainstMoto(t *testing.T) {
 	}
 
 	rotated := strings.Replace(agent, testPassword, "rotated-password", 1)
-	if _, err := c.secrets.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String(arn), SecretString: aws.String(rotated)}); err != nil {
-		t.Fatal(err)
-	}
+	fx.PutSecret(t, arn, rotated)
 	if got, _ := cache.Credentials(ctx, arn, Endpoint{}); got.Password != testPassword {
 		t.Errorf("within the TTL the cache should still hold the old password")
 	}
@@ -221,7 +212,7 @@ func TestSecretsAgainstMoto(t *testing.T) {
 		t.Errorf("after Invalidate the cache should read the rotated password")
 	}
 
-	_, err = cache.Credentials(ctx, "janitor-test/broken", Endpoint{})
+	_, err := cache.Credentials(ctx, "janitor-test/broken", Endpoint{})
 	if !errors.Is(err, ErrSecretShape) || !strings.Contains(err.Error(), `secret "janitor-test/broken": secret is not JSON`) {
 		t.Errorf("broken secret: error = %v, want a not-JSON error naming the secret", err)
 	}
@@ -243,9 +234,7 @@ func BenchmarkSecretRead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := c.secrets.CreateSecret(b.Context(), &secretsmanager.CreateSecretInput{Name: aws.String("s"), SecretString: aws.String(`{"username":"u","password":"p"}`)}); err != nil {
-		b.Fatal(err)
-	}
+	srv.Fixtures().Secret(b, "s", `{"username":"u","password":"p"}`)
 	b.Run("secretsmanager", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := c.SecretString(b.Context(), "s"); err != nil {

@@ -65,6 +65,12 @@ const (
 	codeReadOnly        = "25006" // read_only_sql_transaction
 )
 
+// readOnly reports whether err says the server is read-only: a write on it
+// (25006), or a new connection that target_session_attrs=read-write refused.
+func readOnly(err error) bool {
+	return hasCode(err, codeReadOnly) || errors.Is(err, pgconn.ErrReadOnlyConnection)
+}
+
 func hasCode(err error, code string) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == code
@@ -75,10 +81,11 @@ func hasCode(err error, code string) bool {
 //
 //   - the server rejected the password (28P01): the password source is told
 //     (OnAuthFailure, which drops a cached secret) and fn runs once more;
-//   - a write hit a read-only server (25006): after an Aurora failover the
-//     pooled connections lead to the old writer, now a reader, while pings
-//     still pass. Every pooled connection is discarded and fn runs again,
-//     with backoff, until the new writer answers or FailoverWait is over.
+//   - a write hit a read-only server (25006, or a new connection refused by
+//     target_session_attrs=read-write): after an Aurora failover the pooled
+//     connections lead to the old writer, now a reader, while pings still
+//     pass. Every pooled connection is discarded and fn runs again, with
+//     backoff, until the new writer answers or FailoverWait is over.
 func (db *DB) retry(ctx context.Context, fn func() error) error {
 	err := fn()
 	if err == nil {
@@ -88,7 +95,7 @@ func (db *DB) retry(ctx context.Context, fn func() error) error {
 		db.onAuthFailure()
 		return fn()
 	}
-	if !hasCode(err, codeReadOnly) {
+	if !readOnly(err) {
 		return err
 	}
 	deadline := time.Now().Add(db.failoverWait)
@@ -109,7 +116,7 @@ func (db *DB) retry(ctx context.Context, fn func() error) error {
 		next := fn()
 		// Until the new writer is reachable, reconnecting can also fail: a
 		// read-only server refused by target_session_attrs, or no server.
-		if next == nil || !(hasCode(next, codeReadOnly) || retryable(next)) {
+		if next == nil || !(readOnly(next) || retryable(next)) {
 			return next
 		}
 		err = next

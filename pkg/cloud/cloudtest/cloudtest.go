@@ -1,8 +1,8 @@
 // Package cloudtest runs moto_server, a local AWS emulator, for tests: one
-// server per call on a free 127.0.0.1 port, stopped when the test ends.
-//
-// It does not import the AWS SDK, so tests of packages that drive other AWS
-// clients (terraform) can use it too.
+// server per call on a free 127.0.0.1 port, stopped when the test ends, and
+// puts into it what terraform would have made (Fixtures). It is pkg/cloud's
+// test helper, so it may use the AWS SDK; other packages' tests use it
+// instead of importing the SDK themselves.
 package cloudtest
 
 import (
