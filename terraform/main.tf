@@ -85,14 +85,30 @@ module "instance" {
   janitor_download_url  = var.janitor_download_url
   janitor_sha256        = var.janitor_sha256
 
-  janitor_settings = {
-    JANITOR_ENV              = var.environment
-    AWS_REGION               = var.region
-    JANITOR_LOG_FORMAT       = "json"
-    JANITOR_DB_HOST          = module.database.endpoint
-    JANITOR_DB_PORT          = tostring(module.database.port)
-    JANITOR_DB_NAME          = module.database.database_name
-    JANITOR_AGENT_SECRET_ID  = module.secrets.agent_secret_arn
-    JANITOR_READER_SECRET_ID = module.secrets.reader_secret_arn
-  }
+  # janitor's own config file on the instance (pkg/config's layout): where
+  # the database is and which secrets to read. No admin secret: the instance
+  # role cannot read it.
+  janitor_config = yamlencode({
+    env        = var.environment
+    log_format = "json"
+    data_dir   = "/var/lib/janitor"
+    environments = {
+      (var.environment) = {
+        database = {
+          endpoint = module.database.endpoint
+          port     = module.database.port
+          name     = module.database.database_name
+          secrets = {
+            agent  = module.secrets.agent_secret_arn
+            reader = module.secrets.reader_secret_arn
+          }
+        }
+        aws = {
+          region    = var.region
+          log_group = aws_cloudwatch_log_group.instance.name
+          api_port  = var.api_port
+        }
+      }
+    }
+  })
 }

@@ -100,6 +100,16 @@ func runLaunchInstance(ctx context.Context, opts *instanceOptions) error {
 	return printInstance(opts, envName, inst)
 }
 
+// envClient is the selected environment's name and an AWS client for it.
+func envClient(ctx context.Context, f *Factory) (string, *cloud.Client, error) {
+	envName, _, err := awsEnv(f)
+	if err != nil {
+		return "", nil, err
+	}
+	c, err := f.AWS(ctx, "")
+	return envName, c, err
+}
+
 // waitRunning waits, within --wait (at least five minutes), for inst to run.
 func waitRunning(ctx context.Context, opts *instanceOptions, c *cloud.Client, inst cloud.Instance) (cloud.Instance, error) {
 	if inst.State == cloud.StateRunning && inst.PublicIP != "" {
@@ -166,11 +176,7 @@ are as they were when it stopped.`,
 }
 
 func runStartInstance(ctx context.Context, opts *instanceOptions) error {
-	envName, _, err := awsEnv(opts.f)
-	if err != nil {
-		return err
-	}
-	c, err := opts.f.AWS(ctx, "")
+	envName, c, err := envClient(ctx, opts.f)
 	if err != nil {
 		return err
 	}
@@ -205,11 +211,7 @@ intact. Stopping a stopped instance does nothing.`,
 }
 
 func runStopInstance(ctx context.Context, opts *instanceOptions) error {
-	envName, _, err := awsEnv(opts.f)
-	if err != nil {
-		return err
-	}
-	c, err := opts.f.AWS(ctx, "")
+	envName, c, err := envClient(ctx, opts.f)
 	if err != nil {
 		return err
 	}
@@ -244,11 +246,7 @@ prices; unknown types show no estimate).`,
 }
 
 func runInstanceStatus(ctx context.Context, opts *instanceOptions) error {
-	envName, _, err := awsEnv(opts.f)
-	if err != nil {
-		return err
-	}
-	c, err := opts.f.AWS(ctx, "")
+	envName, c, err := envClient(ctx, opts.f)
 	if err != nil {
 		return err
 	}

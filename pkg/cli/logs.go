@@ -40,17 +40,14 @@ printing new lines until interrupted.`,
 }
 
 func runLogs(ctx context.Context, opts *logsOptions) error {
-	envName, env, err := awsEnv(opts.f)
+	envName, c, err := envClient(ctx, opts.f)
 	if err != nil {
 		return err
 	}
+	_, env, _ := awsEnv(opts.f)
 	group := env.AWS.LogGroup
 	if group == "" {
 		group = "/janitor/" + envName
-	}
-	c, err := opts.f.AWS(ctx, "")
-	if err != nil {
-		return err
 	}
 	p := cloud.LogsParams{Group: group, Follow: opts.follow}
 	if opts.since > 0 {

@@ -18,10 +18,7 @@ variables {
   docker_volume_size_gb = 200
   log_group_name        = "/janitor/test"
   api_port              = 8080
-  janitor_settings = {
-    JANITOR_ENV             = "test"
-    JANITOR_AGENT_SECRET_ID = "arn:aws:secretsmanager:us-east-1:123456789012:secret:janitor-test/agent-AbCdEf"
-  }
+  janitor_config        = "environments:\n  test:\n    database:\n      secrets:\n        agent: arn:aws:secretsmanager:us-east-1:123456789012:secret:janitor-test/agent-AbCdEf\n"
 }
 
 run "imdsv2_required_and_volumes_encrypted" {
@@ -82,7 +79,9 @@ run "user_data_sets_up_docker_volume_service_and_logs" {
       "systemctl enable janitor.service",
       "journalctl --unit=janitor.service --follow",
       "\"log_group_name\": \"/janitor/test\"",
-      "JANITOR_AGENT_SECRET_ID=arn:aws:secretsmanager:us-east-1:123456789012:secret:janitor-test/agent-AbCdEf",
+      "cat >/etc/janitor/config.yaml",
+      "agent: arn:aws:secretsmanager:us-east-1:123456789012:secret:janitor-test/agent-AbCdEf",
+      "JANITOR_CONFIG=/etc/janitor/config.yaml",
     ] : strcontains(base64decode(aws_launch_template.this.user_data), s)])
     error_message = "The user data must mount Docker's volume, install Docker and the NVIDIA toolkit, enable janitor.service and ship its journal."
   }

@@ -27,6 +27,11 @@ run "role_reads_the_stacks_own_secrets" {
   }
 
   assert {
+    condition     = yamldecode(module.instance.janitor_config).environments.test.database.secrets == { agent = module.secrets.agent_secret_arn, reader = module.secrets.reader_secret_arn }
+    error_message = "The instance's janitor config names the agent and reader secrets, and not the admin secret."
+  }
+
+  assert {
     condition     = output.api_port == 8080 && output.log_group_name == "/janitor/test" && output.instance_id == "" && output.region == "us-east-1"
     error_message = "Outputs name what janitor needs."
   }

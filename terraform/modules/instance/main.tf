@@ -24,7 +24,7 @@ locals {
     environment          = var.environment
     janitor_download_url = var.janitor_download_url
     janitor_sha256       = var.janitor_sha256
-    janitor_env          = join("\n", [for k in sort(keys(var.janitor_settings)) : "${k}=${var.janitor_settings[k]}"])
+    janitor_config       = var.janitor_config
   })
 }
 

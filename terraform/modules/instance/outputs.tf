@@ -12,3 +12,8 @@ output "ami_id" {
   description = "AMI the launch template uses."
   value       = data.aws_ami.this.id
 }
+
+output "janitor_config" {
+  description = "The janitor config file the instance gets."
+  value       = var.janitor_config
+}

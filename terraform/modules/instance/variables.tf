@@ -98,8 +98,8 @@ variable "janitor_sha256" {
   }
 }
 
-variable "janitor_settings" {
-  description = "Environment of janitor serve (/etc/janitor/janitor.env): names and ARNs only, never passwords."
-  type        = map(string)
-  default     = {}
+variable "janitor_config" {
+  description = "janitor's config file on the instance (/etc/janitor/config.yaml): names and ARNs only, never passwords."
+  type        = string
+  default     = ""
 }
