@@ -512,3 +512,26 @@ func TestMainAWSErrors(t *testing.T) {
 		t.Errorf("launch-instance did not record the instance:\n%s", raw)
 	}
 }
+
+// TestMainRejectedCredentials: AWS refusing the credentials (expired SSO
+// session, revoked keys) is one line that says what to do, and exit 1.
+func TestMainRejectedCredentials(t *testing.T) {
+	srv := cloudtest.Start(t, cloudtest.WithAuth())
+	for _, kv := range srv.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte("environments:\n  dev:\n    aws:\n      region: us-east-1\n      launch_template_id: lt-0123456789abcdef0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"instance-status"}, {"launch-instance", "--wait", "0"}} {
+		ios, _, _, errOut := iostreams.Test()
+		code := Main(t.Context(), append(args, "--config", file), ios, "test")
+		// The code in brackets is AWS's (moto answers InvalidClientTokenId or AuthFailure).
+		want := `janitor: find the instance of environment "dev": AWS rejected the credentials (expired or invalid): refresh them (aws sso login, or new access keys) and try again (`
+		if code != ExitError || !strings.HasPrefix(errOut.String(), want) || strings.Count(errOut.String(), "\n") != 1 {
+			t.Errorf("janitor %s: exit %d\n%q\nwant exit 1 and one line starting\n%q", args[0], code, errOut.String(), want)
+		}
+	}
+}
