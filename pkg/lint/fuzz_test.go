@@ -2,8 +2,8 @@ package lint
 
 import (
 	"testing"
-	"time"
 	"testing/fstest"
+	"time"
 )
 
 // cleanFS is the clean fixture in memory.
