@@ -2,7 +2,6 @@ package lint
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -61,15 +60,7 @@ CMD ["/app/start.sh"]
 			files[fmt.Sprintf("configs/c%03d.yaml", j)] = "key: value\n"
 		}
 	}
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			tb.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-	}
+	writeFiles(tb, dir, files)
 }
 
 // BenchmarkLintTypical lints one typical worker repository of about 300
