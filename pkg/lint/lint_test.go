@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -201,6 +202,11 @@ func TestBadInput(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, TestInputInvalid, "outside the repository"},
+		{"Dockerfile is a FIFO", func(t *testing.T, dir string) {
+			if err := syscall.Mkfifo(filepath.Join(dir, "Dockerfile"), 0o644); err != nil {
+				t.Skipf("mkfifo: %v", err)
+			}
+		}, DockerfileInvalid, "not a regular file"},
 		{"binary test_input", func(t *testing.T, dir string) {
 			write(t, dir, "test_input.json", "\x00\x00\x00")
 		}, TestInputInvalid, "binary file"},
