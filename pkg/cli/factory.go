@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"log/slog"
+	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -32,6 +33,8 @@ type Factory struct {
 	DB func(ctx context.Context, role store.Role) (*store.DB, error)
 	// Logger is janitor's slog logger on stderr.
 	Logger func() *slog.Logger
+	// InstanceID names the machine janitor runs on, for validation_runs.
+	InstanceID func(ctx context.Context) string
 	// Docker connects to the Docker engine.
 	Docker func(ctx context.Context) (*docker.Engine, error)
 
@@ -63,6 +66,10 @@ func NewFactory(ios *iostreams.IOStreams, version string) *Factory {
 	}
 	f.DB = f.openDB
 	f.Docker = f.dockerEngine
+	f.InstanceID = func(context.Context) string {
+		h, _ := os.Hostname()
+		return h
+	}
 	f.Logger = func() *slog.Logger {
 		c, err := f.Config()
 		if err != nil {

@@ -39,6 +39,7 @@ cluster that it manages itself.`,
 	f.flags = pf
 
 	root.AddGroup(
+		&cobra.Group{ID: "validation", Title: "Validation"},
 		&cobra.Group{ID: "results", Title: "Results"},
 		&cobra.Group{ID: "database", Title: "Database"},
 		&cobra.Group{ID: "setup", Title: "Set-up"},
@@ -49,6 +50,7 @@ cluster that it manages itself.`,
 			root.AddCommand(c)
 		}
 	}
+	add("validation", newValidateCmd(f))
 	add("results", newQueryDBCmd(f), newQueryRunsCmd(f))
 	add("database", newDBMigrateCmd(f), newDBConnectCmd(f), newDBFlushCmd(f), newLocalDBCmd(f))
 	add("setup", newConfigCmd(f), newVersionCmd(f), newCleanupCmd(f))

@@ -20,9 +20,7 @@ func LoadReposFile(file string, d Defaults) ([]Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read repos file: %w", err)
 	}
-	if d.Dir == "" {
-		d.Dir = filepath.Dir(file)
-	}
+	d.Dir = filepath.Dir(file)
 	return ParseRepos(data, file, d)
 }
 

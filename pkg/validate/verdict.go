@@ -287,6 +287,8 @@ func runFailed(ev evidence) verdict {
 	case d.cause == causeNetwork:
 		v.status, v.rule = StatusInconclusive, "JW046"
 		v.remediation = "The run needs network access to download a model or file, and this host could not reach it: validate where the network is reachable, or bake what it downloads into the image; the failure is not the repository's."
+	case d.cause == causeHandler:
+		v.remediation = fmt.Sprintf("The handler failed on the test input: read the traceback in the container log, fix the handler or the test input, and reproduce with: docker run --rm <image> (exit code %d).", r.ExitCode)
 	case r.StartError != "":
 		v.remediation = "The engine could not start the container: check the final stage's CMD and ENTRYPOINT (the program must exist in the image and be executable)."
 	case r.TimedOut:

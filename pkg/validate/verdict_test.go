@@ -260,6 +260,10 @@ func TestDiagnose(t *testing.T) {
 		{log: "Killed", cause: causeMemory},
 		{log: "step Killed by signal", cause: causeNone},
 		{log: "test_input.json not found, exiting.", cause: causeTestInput},
+		{log: "ERROR  | Captured Handler Exception\nERROR  | Job test-1 failed with error: prompt must not be empty", cause: causeHandler},
+		{log: "Job test-1 failed with error: prompt must not be empty", build: true, cause: causeNone},
+		// A more specific cause in the same log wins over the SDK's summary line.
+		{log: "RuntimeError: CUDA error: out of memory\nJob test-1 failed with error: CUDA error: out of memory", cause: causeGPUMemory},
 	}
 	for _, tc := range tests {
 		d := diagnose(tc.log, tc.build)
