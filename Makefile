@@ -1,0 +1,63 @@
+# janitor: targets mirror the commands. `make help` lists them.
+SHELL := /bin/bash
+ENV ?= dev
+REPO ?=
+LIMIT ?= 10
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+GOBIN := $(shell go env GOPATH)/bin
+JANITOR := bin/janitor
+export PATH := $(GOBIN):$(PATH)
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## Build bin/janitor
+	go build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(JANITOR) ./cmd/janitor
+
+.PHONY: deps
+deps: ## Install what the demo and tests need and is missing (Debian/Ubuntu)
+	@.ci/deps
+
+.PHONY: test
+test: deps ## Run every test (starts dockerd when needed)
+	@if [ -x .ci/dockerd ]; then .ci/dockerd; fi
+	go test -race -count=1 ./...
+
+.PHONY: lint
+lint: ## gofmt, go vet, staticcheck, go mod tidy check
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	staticcheck ./...
+	@tmp=$$(mktemp -d); cp go.mod go.sum $$tmp/; go mod tidy; \
+	  if ! cmp -s go.mod $$tmp/go.mod || ! cmp -s go.sum $$tmp/go.sum; then \
+	    echo "go.mod/go.sum were not tidy: run go mod tidy"; cp $$tmp/go.mod $$tmp/go.sum .; rm -rf $$tmp; exit 1; fi; \
+	  rm -rf $$tmp
+
+.PHONY: query-db
+query-db: build ## Latest status and history of REPO (make query-db ENV=dev REPO=worker-template)
+	@test -n "$(REPO)" || { echo "usage: make query-db REPO=<name|org/name> [ENV=dev]"; exit 2; }
+	$(JANITOR) query-db --env $(ENV) --repo $(REPO) --limit $(LIMIT)
+
+.PHONY: query-runs
+query-runs: build ## Recent runs (make query-runs ENV=dev)
+	$(JANITOR) query-runs --env $(ENV)
+
+.PHONY: db-migrate
+db-migrate: build ## Apply migrations (make db-migrate ENV=dev)
+	$(JANITOR) db-migrate --env $(ENV)
+
+.PHONY: db-connect
+db-connect: build ## psql as the reader (make db-connect ENV=dev)
+	$(JANITOR) db-connect --env $(ENV)
+
+.PHONY: bench-db
+bench-db: ## Seed 1M validations and measure the query paths (see docs/benchmarks.md)
+	JANITOR_BENCH_DB=1 go test -run '^$$' -bench BenchmarkDB -benchtime 20x -timeout 30m ./cmd/janitor
+
+.PHONY: clean
+clean: ## Remove build output
+	rm -rf bin
