@@ -15,7 +15,8 @@ and since when not?" has an answer.
 
 With no database configured, janitor keeps results in a local PostgreSQL
 cluster that it manages itself.`,
-		Example: `  janitor validate worker-basic
+		Example: `  janitor lint ./my-worker
+  janitor validate worker-basic
   janitor query-db --repo worker-basic
   janitor query-runs --env prod -o json`,
 		Version:       f.Version,
@@ -50,7 +51,7 @@ cluster that it manages itself.`,
 			root.AddCommand(c)
 		}
 	}
-	add("validation", newValidateCmd(f))
+	add("validation", newValidateCmd(f), newLintCmd(f))
 	add("results", newQueryDBCmd(f), newQueryRunsCmd(f))
 	add("database", newDBMigrateCmd(f), newDBConnectCmd(f), newDBFlushCmd(f), newLocalDBCmd(f))
 	add("setup", newConfigCmd(f), newVersionCmd(f), newCleanupCmd(f))
