@@ -320,6 +320,20 @@ func TestFacts(t *testing.T) {
 				t.Error("torch requirement is no GPU evidence")
 			}
 		}},
+		{"modules of a PyTorch base image", map[string]string{
+			"Dockerfile":         "FROM pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime\nCOPY . /w\nCMD [\"python\", \"/w/handler.py\"]\n",
+			"handler.py":         handler,
+			"tests/test_gpu.py":  "import torch\nimport torchvision\nimport handler\n",
+			"tests/test_gone.py": "import diffusers\n",
+		}, func(t *testing.T, rep *Report) {
+			got := findings(rep, TestImportMissing)
+			if len(got) != 1 || got[0].File != "tests/test_gone.py" {
+				t.Errorf("JW035 = %+v", got)
+			}
+			if rep.Facts.BaseImageCUDA != "12.1" {
+				t.Errorf("CUDA = %q", rep.Facts.BaseImageCUDA)
+			}
+		}},
 		{"required env and tests config", map[string]string{
 			"Dockerfile":         "FROM python:3.11\nENV SET_IN_IMAGE=1\nCOPY h.py /\nCMD [\"python\", \"/h.py\"]\n",
 			"h.py":               "import os, runpod\nA = os.environ['SET_IN_IMAGE']\nB = os.environ['NEEDED']\ndef handler(job): return 1\nrunpod.serverless.start({'handler': handler})\n",
