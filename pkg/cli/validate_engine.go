@@ -69,11 +69,11 @@ func (hostGPU) Detect(ctx context.Context) (validate.GPUInfo, error) {
 
 // repoCheckouter clones remote repositories with go-git and uses local
 // ones in place.
-type repoCheckouter struct{ token string }
+type repoCheckouter struct{ token, tokenHost string }
 
 func (c repoCheckouter) Checkout(ctx context.Context, r validate.Repo, dir string) (validate.Checkout, error) {
 	ref := repo.Ref{Org: r.Org, Name: r.Name, URL: r.URL, Path: r.Path, Ref: r.Ref}
-	co, err := ref.Checkout(ctx, repo.CheckoutOptions{WorkDir: dir, Token: c.token})
+	co, err := ref.Checkout(ctx, repo.CheckoutOptions{WorkDir: dir, Token: c.token, TokenHost: c.tokenHost})
 	if err != nil {
 		return validate.Checkout{}, err
 	}
