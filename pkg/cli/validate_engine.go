@@ -96,6 +96,7 @@ func lintReport(rep *lint.Report) validate.LintReport {
 	out := validate.LintReport{Facts: validate.Facts{
 		Dockerfile:          fa.Dockerfile,
 		Workdir:             fa.Workdir,
+		RunDir:              runDir(fa.RunDir, fa.Workdir),
 		HandlerPath:         fa.Handler,
 		HandlerKind:         validate.HandlerKind(fa.HandlerKind),
 		TestInputPath:       fa.TestInput,
@@ -121,4 +122,13 @@ func lintReport(rep *lint.Report) validate.LintReport {
 		})
 	}
 	return out
+}
+
+// runDir is lint's run-time directory when a start script moves away from
+// the WORKDIR, else "".
+func runDir(run, workdir string) string {
+	if run == "" || run == workdir {
+		return ""
+	}
+	return run
 }
