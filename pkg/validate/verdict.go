@@ -218,6 +218,8 @@ func buildFailed(ev evidence) verdict {
 		v.evidence = append(v.evidence, b.Error)
 	}
 	switch d.cause {
+	case causeCopySource:
+		v.remediation = "A file or folder the Dockerfile copies is not in the build context: add it to the repository, fix the COPY/ADD path, or remove it from .dockerignore (janitor lint reports it as JW005)."
 	case causeBaseImage:
 		v.remediation = "The base image could not be pulled: check the FROM image name and tag, log in to the registry if it is private, and make sure the registry is reachable from this host."
 	case causeNetwork:
