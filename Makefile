@@ -83,6 +83,14 @@ logs: build ## The instance's CloudWatch logs (make logs ENV=dev [FOLLOW=1])
 bench-db: ## Seed 1M validations and measure the query paths (see docs/benchmarks.md)
 	JANITOR_BENCH_DB=1 go test -run '^$$' -bench BenchmarkDB -benchtime 20x -timeout 30m ./cmd/janitor
 
+.PHONY: bench-lint
+bench-lint: ## Lint a typical repository and 1,000 generated ones (see docs/benchmarks.md)
+	go test ./pkg/lint -run '^$$' -bench 'BenchmarkLint(Typical|1000Repos)' -benchmem -cpu 1 -benchtime 3x
+
+.PHONY: bench-docker
+bench-docker: ## The Docker adapter against the docker CLI on a warm cache
+	go test ./pkg/docker -run '^$$' -bench . -benchtime 20x -count 3
+
 .PHONY: clean
 clean: ## Remove build output
 	rm -rf bin

@@ -33,6 +33,8 @@ type Factory struct {
 	DB func(ctx context.Context, role store.Role) (*store.DB, error)
 	// Logger is janitor's slog logger on stderr.
 	Logger func() *slog.Logger
+	// InstanceID names the machine janitor runs on, for validation_runs.
+	InstanceID func(ctx context.Context) string
 	// Docker connects to the Docker engine.
 	Docker func(ctx context.Context) (*docker.Engine, error)
 	// AWS returns a client for region; "" means the selected environment's
@@ -74,6 +76,11 @@ func NewFactory(ios *iostreams.IOStreams, version string) *Factory {
 	f.DB = f.openDB
 	f.Docker = f.dockerEngine
 	f.AWS = f.awsClient
+	// The EC2 instance ID from the metadata service (IMDSv2) on EC2, the
+	// host name elsewhere; off EC2 it gives up after half a second.
+	f.InstanceID = func(ctx context.Context) string {
+		return cloud.MachineID(ctx, cloud.IdentityOptions{})
+	}
 	f.Logger = func() *slog.Logger {
 		c, err := f.Config()
 		if err != nil {

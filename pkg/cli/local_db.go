@@ -6,7 +6,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/runpod-workers/janitor/pkg/config"
 	"github.com/runpod-workers/janitor/pkg/dbconn"
+	"github.com/runpod-workers/janitor/pkg/localdb"
 )
 
 type localDBOptions struct {
@@ -61,12 +63,18 @@ stop or remove it.`,
 	return cmd
 }
 
-func runLocalDBStatus(ctx context.Context, opts *localDBOptions) error {
+// cluster is janitor's local cluster for the loaded configuration.
+func (opts *localDBOptions) cluster() (*config.Config, *localdb.Cluster, error) {
 	cfg, err := opts.f.Config()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	c, err := dbconn.LocalCluster(cfg)
+	return cfg, c, err
+}
+
+func runLocalDBStatus(ctx context.Context, opts *localDBOptions) error {
+	cfg, c, err := opts.cluster()
 	if err != nil {
 		return err
 	}
@@ -96,11 +104,7 @@ func runLocalDBStatus(ctx context.Context, opts *localDBOptions) error {
 }
 
 func runLocalDBStop(ctx context.Context, opts *localDBOptions) error {
-	cfg, err := opts.f.Config()
-	if err != nil {
-		return err
-	}
-	c, err := dbconn.LocalCluster(cfg)
+	_, c, err := opts.cluster()
 	if err != nil {
 		return err
 	}
@@ -112,11 +116,7 @@ func runLocalDBStop(ctx context.Context, opts *localDBOptions) error {
 }
 
 func runLocalDBDestroy(ctx context.Context, opts *localDBOptions) error {
-	cfg, err := opts.f.Config()
-	if err != nil {
-		return err
-	}
-	c, err := dbconn.LocalCluster(cfg)
+	_, c, err := opts.cluster()
 	if err != nil {
 		return err
 	}

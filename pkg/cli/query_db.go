@@ -200,7 +200,11 @@ func historyTable(io *iostreams.IOStreams, hist []store.Validation, now time.Tim
 	tp.Header("when", "status", "build", "container", "gpu", "time", "env", "commit", "run")
 	for _, v := range hist {
 		secs := "-"
-		if v.ExecutionTimeSeconds != nil {
+		switch {
+		case v.ExecutionTimeSeconds == nil:
+		case *v.ExecutionTimeSeconds == 0:
+			secs = "<1s"
+		default:
 			secs = durationCell(time.Duration(*v.ExecutionTimeSeconds) * time.Second)
 		}
 		run, commit := v.RunID.String(), v.CommitSHA

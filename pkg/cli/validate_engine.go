@@ -2,9 +2,12 @@ package cli
 
 import (
 	"context"
+	"strings"
 
 	"github.com/runpod-workers/janitor/pkg/docker"
 	"github.com/runpod-workers/janitor/pkg/gpu"
+	"github.com/runpod-workers/janitor/pkg/lint"
+	"github.com/runpod-workers/janitor/pkg/repo"
 	"github.com/runpod-workers/janitor/pkg/validate"
 )
 
@@ -62,4 +65,70 @@ func (hostGPU) Detect(ctx context.Context) (validate.GPUInfo, error) {
 		info.Names = append(info.Names, d.Name)
 	}
 	return info, nil
+}
+
+// repoCheckouter clones remote repositories with go-git and uses local
+// ones in place.
+type repoCheckouter struct{ token, tokenHost string }
+
+func (c repoCheckouter) Checkout(ctx context.Context, r validate.Repo, dir string) (validate.Checkout, error) {
+	ref := repo.Ref{Org: r.Org, Name: r.Name, URL: r.URL, Path: r.Path, Ref: r.Ref}
+	co, err := ref.Checkout(ctx, repo.CheckoutOptions{WorkDir: dir, Token: c.token, TokenHost: c.tokenHost})
+	if err != nil {
+		return validate.Checkout{}, err
+	}
+	return validate.Checkout{Dir: co.Dir, Commit: co.CommitSHA}, nil
+}
+
+// repoLinter runs the rule catalogue and hands validate the facts it needs.
+type repoLinter struct{ ignore []string }
+
+func (l repoLinter) Lint(ctx context.Context, dir string) (validate.LintReport, error) {
+	rep, err := lint.Run(ctx, dir, lint.Options{Ignore: l.ignore})
+	if err != nil {
+		return validate.LintReport{}, err
+	}
+	return lintReport(rep), nil
+}
+
+func lintReport(rep *lint.Report) validate.LintReport {
+	fa := rep.Facts
+	out := validate.LintReport{Facts: validate.Facts{
+		Dockerfile:          fa.Dockerfile,
+		Workdir:             fa.Workdir,
+		RunDir:              runDir(fa.RunDir, fa.Workdir),
+		HandlerPath:         fa.Handler,
+		HandlerKind:         validate.HandlerKind(fa.HandlerKind),
+		TestInputPath:       fa.TestInput,
+		TestsCase:           fa.TestsInput,
+		TestsCaseName:       fa.TestsName,
+		GPULikely:           fa.GPULikely,
+		GPUEvidence:         strings.Join(fa.GPUEvidence, "; "),
+		AllowedCUDAVersions: fa.AllowedCUDAVersions,
+	}}
+	if fa.HandlerKind == "unknown" {
+		out.Facts.HandlerKind = validate.HandlerUnknown
+	}
+	if len(fa.TestsEnv) > 0 {
+		out.Facts.Env = make(map[string]string, len(fa.TestsEnv))
+		for _, e := range fa.TestsEnv {
+			out.Facts.Env[e.Key] = e.Value
+		}
+	}
+	for _, f := range rep.Findings {
+		out.Findings = append(out.Findings, validate.Finding{
+			Rule: f.RuleID, Severity: validate.Severity(f.Severity.String()), File: f.File, Line: f.Line,
+			Message: f.Message, Remediation: f.Remediation,
+		})
+	}
+	return out
+}
+
+// runDir is lint's run-time directory when a start script moves away from
+// the WORKDIR, else "".
+func runDir(run, workdir string) string {
+	if run == "" || run == workdir {
+		return ""
+	}
+	return run
 }

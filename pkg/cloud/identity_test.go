@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -65,6 +66,12 @@ func TestMachineIDOffEC2(t *testing.T) {
 	tokenless := httptest.NewServer(http.NotFoundHandler())
 	t.Cleanup(tokenless.Close)
 
+	if !looksLikeEC2(dmiFiles) && os.Getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT") == "" {
+		// Not EC2 by its firmware: the host name, without asking anyone.
+		if got := MachineID(t.Context(), IdentityOptions{}); got != host {
+			t.Errorf("MachineID off EC2 = %q, want the host name %q", got, host)
+		}
+	}
 	for name, endpoint := range map[string]string{"nothing listening": closed, "no IMDSv2 there": tokenless.URL} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -93,5 +100,34 @@ func BenchmarkMachineIDOffEC2(b *testing.B) {
 	l.Close()
 	for b.Loop() {
 		MachineID(b.Context(), IdentityOptions{Endpoint: closed})
+	}
+}
+
+func TestLooksLikeEC2(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	nitro := write("sys_vendor", "Amazon EC2\n")
+	xen := write("uuid", "ec2e1916-9099-7caf-fd21-012345abcdef\n")
+	other := write("other_vendor", "QEMU\n")
+	missing := filepath.Join(dir, "missing")
+	for name, tt := range map[string]struct {
+		files []string
+		want  bool
+	}{
+		"nitro":     {[]string{missing, nitro}, true},
+		"xen":       {[]string{other, xen}, true},
+		"elsewhere": {[]string{other, missing}, false},
+		"nothing":   {nil, false},
+	} {
+		if got := looksLikeEC2(tt.files); got != tt.want {
+			t.Errorf("%s: looksLikeEC2 = %v, want %v", name, got, tt.want)
+		}
 	}
 }

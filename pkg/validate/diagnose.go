@@ -15,10 +15,12 @@ const (
 	causeMemory
 	causeCUDA
 	causeBaseImage
+	causeCopySource
 	causeTestInput
 	causeSecret
 	causeEnv
 	causeNetwork
+	causeHandler
 )
 
 // diagnosis is a cause with the log line that shows it.
@@ -38,8 +40,10 @@ func (d diagnosis) needsNetwork() bool {
 type pattern struct {
 	cause cause
 	re    *regexp.Regexp
-	// buildOnly patterns only make sense in a build log.
+	// buildOnly patterns only make sense in a build log, runOnly ones in a
+	// container log.
 	buildOnly bool
+	runOnly   bool
 }
 
 // patterns are checked in order; the first that matches any line wins, so
@@ -50,9 +54,14 @@ var patterns = []pattern{
 	{cause: causeGPUMemory, re: regexp.MustCompile(`CUDA out of memory|OutOfMemoryError: CUDA|torch\.OutOfMemoryError|CUDA error: out of memory`)},
 	{cause: causeMemory, re: regexp.MustCompile(`^Killed$|(^|\s)MemoryError\b|Cannot allocate memory|std::bad_alloc`)},
 	{cause: causeCUDA, re: regexp.MustCompile(`CUDA driver version is insufficient|no kernel image is available for execution|forward compatibility was attempted on non supported HW|NVIDIA driver on your system is too old|unsatisfied condition: cuda|Found no NVIDIA driver`)},
-	{cause: causeBaseImage, buildOnly: true, re: regexp.MustCompile(`pull access denied|manifest unknown|failed to resolve source metadata|repository does not exist or may require|: not found$`)},
+	// BuildKit's words for a COPY/ADD source missing from the context.
+	{cause: causeCopySource, buildOnly: true, re: regexp.MustCompile(`failed to compute cache key: .*not found|failed to calculate checksum of ref .*not found|COPY failed: .*no such file or directory`)},
+	{cause: causeBaseImage, buildOnly: true, re: regexp.MustCompile(`pull access denied|manifest unknown|failed to resolve source metadata|repository does not exist or may require|docker\.io/\S+: not found$`)},
 	{cause: causeTestInput, re: regexp.MustCompile(`test_input\.json not found`)},
 	{cause: causeNetwork, re: regexp.MustCompile(`Temporary failure in name resolution|Name or service not known|nodename nor servname|Could not resolve host|getaddrinfo failed|Network is unreachable|Failed to establish a new connection|Max retries exceeded|Connection refused|couldn't connect to 'https://huggingface\.co'|HfHubHTTPError|LocalEntryNotFoundError|huggingface_hub\.errors|ConnectTimeout|No route to host`)},
+	// The SDK's own report of a handler that raised or returned an error:
+	// the least specific cause, so it comes last.
+	{cause: causeHandler, runOnly: true, re: regexp.MustCompile(`Job \S+ failed with error: .+`)},
 }
 
 var (
@@ -67,7 +76,7 @@ var (
 func diagnose(log string, build bool) diagnosis {
 	lines := strings.Split(log, "\n")
 	for _, p := range patterns {
-		if p.buildOnly && !build {
+		if (p.buildOnly && !build) || (p.runOnly && build) {
 			continue
 		}
 		if p.cause == causeNetwork {

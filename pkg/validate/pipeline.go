@@ -271,6 +271,11 @@ func (p Pipeline) Run(ctx context.Context, repos []Repo, opts Options) (Summary,
 }
 
 func (r *runner) makeScratch() (string, error) {
+	if r.opts.WorkDir != "" {
+		if err := os.MkdirAll(r.opts.WorkDir, 0o755); err != nil {
+			return "", fmt.Errorf("create the work directory: %w", err)
+		}
+	}
 	dir, err := os.MkdirTemp(r.opts.WorkDir, "janitor-"+r.run.ID[:8]+"-")
 	if err != nil {
 		return "", fmt.Errorf("create the run's work directory: %w", err)

@@ -218,6 +218,8 @@ func buildFailed(ev evidence) verdict {
 		v.evidence = append(v.evidence, b.Error)
 	}
 	switch d.cause {
+	case causeCopySource:
+		v.remediation = "A file or folder the Dockerfile copies is not in the build context: add it to the repository, fix the COPY/ADD path, or remove it from .dockerignore (janitor lint reports it as JW005)."
 	case causeBaseImage:
 		v.remediation = "The base image could not be pulled: check the FROM image name and tag, log in to the registry if it is private, and make sure the registry is reachable from this host."
 	case causeNetwork:
@@ -287,6 +289,8 @@ func runFailed(ev evidence) verdict {
 	case d.cause == causeNetwork:
 		v.status, v.rule = StatusInconclusive, "JW046"
 		v.remediation = "The run needs network access to download a model or file, and this host could not reach it: validate where the network is reachable, or bake what it downloads into the image; the failure is not the repository's."
+	case d.cause == causeHandler:
+		v.remediation = fmt.Sprintf("The handler failed on the test input: read the traceback in the container log, fix the handler or the test input, and reproduce with: docker run --rm <image> (exit code %d).", r.ExitCode)
 	case r.StartError != "":
 		v.remediation = "The engine could not start the container: check the final stage's CMD and ENTRYPOINT (the program must exist in the image and be executable)."
 	case r.TimedOut:

@@ -246,6 +246,9 @@ func TestDiagnose(t *testing.T) {
 		{log: "ERROR: pull access denied for acme/private, repository does not exist", build: true, cause: causeBaseImage},
 		{log: "ERROR: pull access denied for acme/private", cause: causeNone},
 		{log: "manifest for nvidia/cuda:12.9 not found: manifest unknown", build: true, cause: causeBaseImage},
+		{log: "ERROR: failed to solve: docker.io/library/pytorch:nope: not found", build: true, cause: causeBaseImage},
+		{log: `failed to compute cache key: "/models/weights.safetensors" not found: not found`, build: true, cause: causeCopySource},
+		{log: `failed to calculate checksum of ref abc::def: "/src/handler.py": not found`, build: true, cause: causeCopySource},
 		{log: "Could not resolve host: github.com", build: true, cause: causeNetwork},
 		{log: "requests.exceptions.ConnectionError: Max retries exceeded with url: /api/models", cause: causeNetwork},
 		{log: "huggingface_hub.errors.LocalEntryNotFoundError: cannot find the requested files", cause: causeNetwork},
@@ -260,6 +263,10 @@ func TestDiagnose(t *testing.T) {
 		{log: "Killed", cause: causeMemory},
 		{log: "step Killed by signal", cause: causeNone},
 		{log: "test_input.json not found, exiting.", cause: causeTestInput},
+		{log: "ERROR  | Captured Handler Exception\nERROR  | Job test-1 failed with error: prompt must not be empty", cause: causeHandler},
+		{log: "Job test-1 failed with error: prompt must not be empty", build: true, cause: causeNone},
+		// A more specific cause in the same log wins over the SDK's summary line.
+		{log: "RuntimeError: CUDA error: out of memory\nJob test-1 failed with error: CUDA error: out of memory", cause: causeGPUMemory},
 	}
 	for _, tc := range tests {
 		d := diagnose(tc.log, tc.build)
