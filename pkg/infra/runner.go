@@ -19,7 +19,7 @@ import (
 const DefaultGrace = 60 * time.Second
 
 // ErrTerraformMissing means no terraform executable was found.
-var ErrTerraformMissing = errors.New("terraform not found on PATH: install Terraform >= 1.11 (https://developer.hashicorp.com/terraform/install) or set its path")
+var ErrTerraformMissing = errors.New("terraform not found on PATH: install Terraform >= 1.11 (https://developer.hashicorp.com/terraform/install) and put it on PATH")
 
 // Runner runs terraform in the root module directory.
 type Runner struct {
