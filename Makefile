@@ -76,6 +76,11 @@ db-connect: build ## psql as the reader (make db-connect ENV=dev)
 bench-db: ## Seed 1M validations and measure the query paths (see docs/benchmarks.md)
 	JANITOR_BENCH_DB=1 go test -run '^$$' -bench BenchmarkDB -benchtime 20x -timeout 30m ./cmd/janitor
 
+.PHONY: bench-validate
+bench-validate: ## janitor validate vs the raw docker CLI, concurrency, layer cache, peak RSS (see docs/benchmarks.md)
+	@.ci/dockerd
+	JANITOR_BENCH_VALIDATE=1 go test -run '^$$' -bench BenchmarkValidate -benchtime 3x -timeout 30m ./cmd/janitor
+
 .PHONY: clean
 clean: ## Remove build output
 	rm -rf bin

@@ -65,7 +65,7 @@ func TestValidateScripts(t *testing.T) {
 
 // requireDocker ends the test when no Docker engine answers (a failure in
 // CI) or the docker CLI the scripts inspect it with is missing.
-func requireDocker(t *testing.T) {
+func requireDocker(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
 	defer cancel()
@@ -82,23 +82,31 @@ func requireDocker(t *testing.T) {
 	}
 }
 
-// buildTestWorkers compiles, once per test run, the static programs the
-// worker images carry as "python": the examples' stand-in (pyshim) and the
-// noisy and hanging test workers. It returns their paths by name.
-func buildTestWorkers(t *testing.T) map[string]string {
+// testWorkers are the static programs worker images carry as "python": the
+// examples' stand-in (pyshim) and the noisy and hanging test workers.
+var testWorkers = map[string]string{
+	"pyshim": "github.com/runpod-workers/janitor/docs/examples/pyshim",
+	"noisy":  "./testdata/workers/noisy",
+	"hang":   "./testdata/workers/hang",
+}
+
+// buildTestWorkers compiles the named test workers (all when none is
+// named), static for linux/amd64, and returns their paths by name.
+func buildTestWorkers(t testing.TB, names ...string) map[string]string {
 	t.Helper()
 	dir := t.TempDir()
 	// The server and the containers run as other users.
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	pkgs := map[string]string{
-		"pyshim": "github.com/runpod-workers/janitor/docs/examples/pyshim",
-		"noisy":  "./testdata/workers/noisy",
-		"hang":   "./testdata/workers/hang",
+	if len(names) == 0 {
+		for name := range testWorkers {
+			names = append(names, name)
+		}
 	}
 	out := map[string]string{}
-	for name, pkg := range pkgs {
+	for _, name := range names {
+		pkg := testWorkers[name]
 		bin := filepath.Join(dir, name)
 		cmd := exec.CommandContext(t.Context(), "go", "build", "-trimpath", "-o", bin, pkg)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
