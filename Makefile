@@ -72,6 +72,31 @@ db-migrate: build ## Apply migrations (make db-migrate ENV=dev)
 db-connect: build ## psql as the reader (make db-connect ENV=dev)
 	$(JANITOR) db-connect --env $(ENV)
 
+.PHONY: infra-init infra-plan infra-apply infra-destroy infra-output
+infra-init: build ## terraform init for ENV (make infra-init ENV=dev)
+	$(JANITOR) infra init --env $(ENV)
+infra-plan: build ## What infra-apply would change (make infra-plan ENV=dev)
+	$(JANITOR) infra plan --env $(ENV)
+infra-apply: build ## Create/update ENV's AWS resources, save outputs to the config (make infra-apply ENV=dev)
+	$(JANITOR) infra apply --env $(ENV)
+infra-destroy: build ## Destroy ENV's AWS resources (prod: make infra-destroy ENV=prod YES_DESTROY_PROD=1)
+	$(JANITOR) infra destroy --env $(ENV) $(if $(YES_DESTROY_PROD),--yes-destroy-prod)
+infra-output: build ## The stack's outputs (make infra-output ENV=dev)
+	$(JANITOR) infra output --env $(ENV)
+
+INSTANCE_TYPE ?=
+.PHONY: launch-instance start-instance stop-instance instance-status logs
+launch-instance: build ## Launch ENV's GPU instance, wait for its API (make launch-instance ENV=dev [INSTANCE_TYPE=g5.xlarge])
+	$(JANITOR) launch-instance --env $(ENV) $(if $(INSTANCE_TYPE),--instance-type $(INSTANCE_TYPE))
+start-instance: build ## Start ENV's stopped instance (make start-instance ENV=dev)
+	$(JANITOR) start-instance --env $(ENV)
+stop-instance: build ## Stop ENV's instance; volumes stay (make stop-instance ENV=dev)
+	$(JANITOR) stop-instance --env $(ENV)
+instance-status: build ## State, address, uptime and cost of ENV's instance (make instance-status ENV=dev)
+	$(JANITOR) instance-status --env $(ENV)
+logs: build ## The instance's CloudWatch logs (make logs ENV=dev [FOLLOW=1])
+	$(JANITOR) logs --env $(ENV) $(if $(FOLLOW),--follow)
+
 .PHONY: bench-db
 bench-db: ## Seed 1M validations and measure the query paths (see docs/benchmarks.md)
 	JANITOR_BENCH_DB=1 go test -run '^$$' -bench BenchmarkDB -benchtime 20x -timeout 30m ./cmd/janitor
@@ -80,6 +105,14 @@ bench-db: ## Seed 1M validations and measure the query paths (see docs/benchmark
 bench-validate: ## janitor validate vs the raw docker CLI, concurrency, layer cache, peak RSS (see docs/benchmarks.md)
 	@.ci/dockerd
 	JANITOR_BENCH_VALIDATE=1 go test -run '^$$' -bench BenchmarkValidate -benchtime 3x -timeout 30m ./cmd/janitor
+
+.PHONY: bench-lint
+bench-lint: ## Lint a typical repository and 1,000 generated ones (see docs/benchmarks.md)
+	go test ./pkg/lint -run '^$$' -bench 'BenchmarkLint(Typical|1000Repos)' -benchmem -cpu 1 -benchtime 3x
+
+.PHONY: bench-docker
+bench-docker: ## The Docker adapter against the docker CLI on a warm cache
+	go test ./pkg/docker -run '^$$' -bench . -benchtime 20x -count 3
 
 .PHONY: clean
 clean: ## Remove build output

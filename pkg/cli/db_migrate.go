@@ -23,7 +23,11 @@ func newDBMigrateCmd(f *Factory) *cobra.Command {
 		Short: "Apply the results database's migrations",
 		Long: `Apply janitor's embedded migrations to the environment's database, in order,
 as the admin role, under an advisory lock. Applied migrations are recorded with
-checksums; running it again does nothing. Migrations never drop data.`,
+checksums; running it again does nothing. Migrations never drop data.
+
+For an environment whose agent and reader credentials are Secrets Manager
+secrets, it then sets those roles' passwords from the secrets (run it again
+after rotating them).`,
 		Example: `  janitor db-migrate
   janitor db-migrate --env prod --status`,
 		Args: cobra.NoArgs,
@@ -60,6 +64,9 @@ func runDBMigrate(ctx context.Context, opts *dbMigrateOptions) error {
 		}
 		for _, m := range applied {
 			fmt.Fprintf(io.ErrOut, "applied %04d_%s\n", m.Version, m.Name)
+		}
+		if err := setRolePasswords(ctx, opts.f, db); err != nil {
+			return err
 		}
 	}
 	states, err := db.MigrationStatus(ctx)
@@ -99,6 +106,41 @@ func runDBMigrate(ctx context.Context, opts *dbMigrateOptions) error {
 	}
 	if pending == 0 {
 		fmt.Fprintf(io.Out, "%s is up to date (%d migrations)\n", db.Where(), len(rows))
+	}
+	return nil
+}
+
+// setRolePasswords gives janitor_agent and janitor_reader the passwords in
+// their secrets, when the environment keeps them in Secrets Manager. With one
+// URL or one secret for every role there is nothing to set.
+func setRolePasswords(ctx context.Context, f *Factory, admin *store.DB) error {
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	if cfg.DatabaseURL != "" || cfg.DatabaseSecretID != "" {
+		return nil
+	}
+	d := cfg.Environments[cfg.Env].Database
+	for _, s := range []struct {
+		role       store.Role
+		secret     string
+		overridden bool
+	}{
+		{store.RoleAgent, d.Secrets.Agent, d.AgentURL != "" || d.URL != ""},
+		{store.RoleReader, d.Secrets.Reader, d.ReaderURL != "" || d.URL != ""},
+	} {
+		if s.secret == "" || s.overridden {
+			continue
+		}
+		creds, err := f.secrets.Credentials(ctx, s.secret, d)
+		if err != nil {
+			return fmt.Errorf("set the %s role's password: %w", s.role, err)
+		}
+		if err := admin.RolePasswordSet(ctx, creds.Username, creds.Password); err != nil {
+			return err
+		}
+		fmt.Fprintf(f.IO.ErrOut, "set the password of %s from secret %s\n", creds.Username, s.secret)
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"log/slog"
-	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/runpod-workers/janitor/pkg/cloud"
 	"github.com/runpod-workers/janitor/pkg/config"
 	"github.com/runpod-workers/janitor/pkg/dbconn"
 	"github.com/runpod-workers/janitor/pkg/docker"
@@ -37,6 +37,12 @@ type Factory struct {
 	InstanceID func(ctx context.Context) string
 	// Docker connects to the Docker engine.
 	Docker func(ctx context.Context) (*docker.Engine, error)
+	// AWS returns a client for region; "" means the selected environment's
+	// region, or the SDK's settings (AWS_REGION) when it has none.
+	AWS func(ctx context.Context, region string) (*cloud.Client, error)
+	// Terraform is the terraform executable for janitor infra; "" looks it
+	// up on PATH.
+	Terraform string
 
 	// flags and configFile are bound to the root command's persistent
 	// flags; Config reads them once they are parsed.
@@ -45,6 +51,8 @@ type Factory struct {
 	mu         sync.Mutex
 	dbs        map[store.Role]*store.DB
 	resolver   *dbconn.Resolver
+	secrets    *secretsSource
+	clouds     map[string]*cloud.Client
 	engine     *docker.Engine
 	closers    []func()
 }
@@ -54,7 +62,8 @@ func NewFactory(ios *iostreams.IOStreams, version string) *Factory {
 	if version == "" {
 		version = buildVersion()
 	}
-	f := &Factory{IO: ios, Version: version, Now: time.Now, dbs: map[store.Role]*store.DB{}}
+	f := &Factory{IO: ios, Version: version, Now: time.Now, dbs: map[store.Role]*store.DB{}, clouds: map[string]*cloud.Client{}}
+	f.secrets = &secretsSource{f: f, caches: map[string]*cloud.SecretCache{}}
 	var (
 		once sync.Once
 		cfg  *config.Config
@@ -66,9 +75,11 @@ func NewFactory(ios *iostreams.IOStreams, version string) *Factory {
 	}
 	f.DB = f.openDB
 	f.Docker = f.dockerEngine
-	f.InstanceID = func(context.Context) string {
-		h, _ := os.Hostname()
-		return h
+	f.AWS = f.awsClient
+	// The EC2 instance ID from the metadata service (IMDSv2) on EC2, the
+	// host name elsewhere; off EC2 it gives up after half a second.
+	f.InstanceID = func(ctx context.Context) string {
+		return cloud.MachineID(ctx, cloud.IdentityOptions{})
 	}
 	f.Logger = func() *slog.Logger {
 		c, err := f.Config()
@@ -89,7 +100,7 @@ func (f *Factory) Resolver() (*dbconn.Resolver, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.resolver == nil {
-		f.resolver = &dbconn.Resolver{Config: cfg, ConnectTimeout: cfg.ConnectTimeout}
+		f.resolver = &dbconn.Resolver{Config: cfg, Secrets: f.secrets, ConnectTimeout: cfg.ConnectTimeout}
 	}
 	return f.resolver, nil
 }

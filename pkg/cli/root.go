@@ -15,7 +15,8 @@ and since when not?" has an answer.
 
 With no database configured, janitor keeps results in a local PostgreSQL
 cluster that it manages itself.`,
-		Example: `  janitor validate worker-basic
+		Example: `  janitor lint ./my-worker
+  janitor validate worker-basic
   janitor query-db --repo worker-basic
   janitor query-runs --env prod -o json`,
 		Version:       f.Version,
@@ -42,6 +43,7 @@ cluster that it manages itself.`,
 		&cobra.Group{ID: "validation", Title: "Validation"},
 		&cobra.Group{ID: "results", Title: "Results"},
 		&cobra.Group{ID: "database", Title: "Database"},
+		&cobra.Group{ID: "aws", Title: "AWS"},
 		&cobra.Group{ID: "setup", Title: "Set-up"},
 	)
 	add := func(group string, cmds ...*cobra.Command) {
@@ -50,9 +52,11 @@ cluster that it manages itself.`,
 			root.AddCommand(c)
 		}
 	}
-	add("validation", newValidateCmd(f))
+	add("validation", newValidateCmd(f), newLintCmd(f))
 	add("results", newQueryDBCmd(f), newQueryRunsCmd(f))
 	add("database", newDBMigrateCmd(f), newDBConnectCmd(f), newDBFlushCmd(f), newLocalDBCmd(f))
+	add("aws", newInfraCmd(f), newLaunchInstanceCmd(f), newStartInstanceCmd(f), newStopInstanceCmd(f),
+		newInstanceStatusCmd(f), newLogsCmd(f))
 	add("setup", newConfigCmd(f), newVersionCmd(f), newCleanupCmd(f))
 	return root
 }

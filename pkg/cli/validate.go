@@ -132,7 +132,7 @@ func runValidate(ctx context.Context, opts *validateOptions) error {
 	gpuMode, _ := validate.ParseGPUMode(opts.gpu)
 	progress, stop := progressRenderer(f, opts.verbose)
 	pipeline := validate.Pipeline{
-		Checkouter: repoCheckouter{token: os.Getenv("GITHUB_TOKEN")},
+		Checkouter: repoCheckouter{token: os.Getenv("GITHUB_TOKEN"), tokenHost: hostOf(cfg.GitHubURL)},
 		Linter:     repoLinter{ignore: opts.ignore},
 		Engine:     validateEngine{e: engine},
 		GPU:        hostGPU{},

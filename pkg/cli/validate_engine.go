@@ -71,11 +71,11 @@ func (hostGPU) Detect(ctx context.Context) (validate.GPUInfo, error) {
 
 // repoCheckouter clones remote repositories with go-git and uses local
 // ones in place.
-type repoCheckouter struct{ token string }
+type repoCheckouter struct{ token, tokenHost string }
 
 func (c repoCheckouter) Checkout(ctx context.Context, r validate.Repo, dir string) (validate.Checkout, error) {
 	ref := repo.Ref{Org: r.Org, Name: r.Name, URL: r.URL, Path: r.Path, Ref: r.Ref}
-	co, err := ref.Checkout(ctx, repo.CheckoutOptions{WorkDir: dir, Token: c.token})
+	co, err := ref.Checkout(ctx, repo.CheckoutOptions{WorkDir: dir, Token: c.token, TokenHost: c.tokenHost})
 	if err != nil {
 		return validate.Checkout{}, err
 	}
@@ -98,6 +98,7 @@ func lintReport(rep *lint.Report) validate.LintReport {
 	out := validate.LintReport{Facts: validate.Facts{
 		Dockerfile:          fa.Dockerfile,
 		Workdir:             fa.Workdir,
+		RunDir:              runDir(fa.RunDir, fa.Workdir),
 		HandlerPath:         fa.Handler,
 		HandlerKind:         validate.HandlerKind(fa.HandlerKind),
 		TestInputPath:       fa.TestInput,
@@ -123,4 +124,13 @@ func lintReport(rep *lint.Report) validate.LintReport {
 		})
 	}
 	return out
+}
+
+// runDir is lint's run-time directory when a start script moves away from
+// the WORKDIR, else "".
+func runDir(run, workdir string) string {
+	if run == "" || run == workdir {
+		return ""
+	}
+	return run
 }

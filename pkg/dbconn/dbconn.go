@@ -30,12 +30,17 @@ type Source struct {
 	OnAuthFailure func()
 	// Local is true for janitor's own cluster.
 	Local bool
+	// Aurora marks an AWS Aurora cluster: a paused Serverless v2 cluster
+	// takes 15-30 s to accept the first connection, and writes are retried
+	// across a failover for longer.
+	Aurora bool
 }
 
-// SecretResolver turns a Secrets Manager secret ID into a Source. The AWS
-// adapter provides it; without one, secret-based environments are an error.
+// SecretResolver turns a Secrets Manager secret ID into a Source for role
+// (writers must reach a writable server). The AWS adapter provides it;
+// without one, secret-based environments are an error.
 type SecretResolver interface {
-	Source(ctx context.Context, secretID string, db config.Database) (Source, error)
+	Source(ctx context.Context, role store.Role, secretID string, db config.Database) (Source, error)
 }
 
 // Resolver resolves Sources for the configured environment.
@@ -67,7 +72,7 @@ func (r *Resolver) Source(ctx context.Context, role store.Role) (Source, error) 
 	}
 	if cfg.DatabaseSecretID != "" {
 		env, _ := cfg.Current()
-		return r.secret(ctx, cfg.DatabaseSecretID, env.Database)
+		return r.secret(ctx, role, cfg.DatabaseSecretID, env.Database)
 	}
 	env, err := cfg.Current()
 	if err != nil {
@@ -81,7 +86,7 @@ func (r *Resolver) Source(ctx context.Context, role store.Role) (Source, error) 
 		return Source{DSN: d.URL}, nil
 	}
 	if id := pick(role, d.Secrets.Agent, d.Secrets.Reader, d.Secrets.Admin); id != "" {
-		return r.secret(ctx, id, d)
+		return r.secret(ctx, role, id, d)
 	}
 	if d.Secrets != (config.Secrets{}) {
 		return Source{}, fmt.Errorf("environment %q has no %s secret: set environments.%s.database.secrets.%s", cfg.Env, role, cfg.Env, role)
@@ -103,11 +108,11 @@ func pick(role store.Role, agent, reader, admin string) string {
 	}
 }
 
-func (r *Resolver) secret(ctx context.Context, id string, d config.Database) (Source, error) {
+func (r *Resolver) secret(ctx context.Context, role store.Role, id string, d config.Database) (Source, error) {
 	if r.Secrets == nil {
 		return Source{}, errors.New("database credentials from AWS Secrets Manager are not available in this build")
 	}
-	return r.Secrets.Source(ctx, id, d)
+	return r.Secrets.Source(ctx, role, id, d)
 }
 
 // local starts janitor's cluster if needed, creates the environment's
@@ -162,9 +167,28 @@ func (r *Resolver) Open(ctx context.Context, role store.Role) (*store.DB, error)
 	if err != nil {
 		return nil, err
 	}
-	return store.Open(ctx, src.DSN, store.Options{
+	return store.Open(ctx, src.DSN, r.storeOptions(src))
+}
+
+// Aurora's connection timing: a paused Serverless v2 cluster holds the
+// first connection while it resumes (15-30 s), and a failover takes up to a
+// minute before the writer's address leads to the new writer.
+const (
+	auroraConnectTimeout = 90 * time.Second
+	auroraAttemptTimeout = 40 * time.Second
+	auroraFailoverWait   = 90 * time.Second
+)
+
+func (r *Resolver) storeOptions(src Source) store.Options {
+	o := store.Options{
 		ConnectTimeout: r.ConnectTimeout,
 		Password:       src.Password,
 		OnAuthFailure:  src.OnAuthFailure,
-	})
+	}
+	if src.Aurora {
+		o.ConnectTimeout = max(o.ConnectTimeout, auroraConnectTimeout)
+		o.AttemptTimeout = auroraAttemptTimeout
+		o.FailoverWait = auroraFailoverWait
+	}
+	return o
 }

@@ -48,26 +48,25 @@ func (c *checker) checkHub() {
 	c.checkTestInputDiffers()
 }
 
-// schema validates d and files each problem under the rule its pointer
-// belongs to.
-func (c *checker) schema(d *jsonDoc, name string, ruleFor func(pointer string) string) {
+// schema validates d; a problem at or below the pointer prefix is filed
+// under rule inner, the others under outer.
+func (c *checker) schema(d *jsonDoc, name, prefix, inner, outer string) {
 	problems, err := d.Validate(name)
 	if err != nil {
-		c.add(ruleFor(""), Error, d.path, 0, "janitor could not check the schema: "+err.Error(), "Report this janitor bug.")
+		c.add(outer, Error, d.path, 0, "janitor could not check the schema: "+err.Error(), "Report this janitor bug.")
 		return
 	}
 	for _, p := range problems {
-		c.at(d, ruleFor(p.Pointer), Error, p.Pointer, p.Msg, "")
+		rule := outer
+		if p.Pointer == prefix || strings.HasPrefix(p.Pointer, prefix+"/") {
+			rule = inner
+		}
+		c.at(d, rule, Error, p.Pointer, p.Msg, "")
 	}
 }
 
 func (c *checker) checkHubJSON(d *jsonDoc) {
-	c.schema(d, hub.HubSchema, func(p string) string {
-		if strings.HasPrefix(p, "/config/env/") {
-			return HubEnvInvalid
-		}
-		return HubInvalid
-	})
+	c.schema(d, hub.HubSchema, "/config/env", HubEnvInvalid, HubInvalid)
 	root, ok := obj(d.Value)
 	if !ok {
 		return
@@ -274,12 +273,7 @@ func (c *checker) checkPlaceholders(d *jsonDoc, root map[string]any) {
 }
 
 func (c *checker) checkTestsJSON(d *jsonDoc) {
-	c.schema(d, hub.TestsSchema, func(p string) string {
-		if p == "/config" || strings.HasPrefix(p, "/config/") {
-			return TestsConfigInvalid
-		}
-		return TestsInvalid
-	})
+	c.schema(d, hub.TestsSchema, "/config", TestsConfigInvalid, TestsInvalid)
 	root, ok := obj(d.Value)
 	if !ok {
 		return

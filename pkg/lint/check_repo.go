@@ -314,6 +314,10 @@ func (c *checker) providedByRequirements(top string) bool {
 	if commonModules[top] {
 		return true
 	}
+	// PyTorch and vLLM images bring their own stack.
+	if base := strings.ToLower(c.facts.BaseImage); (strings.Contains(base, "torch") || strings.Contains(base, "vllm")) && imageModules[top] {
+		return true
+	}
 	if c.reqs == nil {
 		return false
 	}

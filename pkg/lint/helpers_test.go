@@ -4,7 +4,11 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/fstest"
 
+	"github.com/moby/patternmatcher"
+
+	"github.com/runpod-workers/janitor/pkg/lint/dockerfile"
 	"github.com/runpod-workers/janitor/pkg/lint/script"
 )
 
@@ -194,6 +198,71 @@ func TestModelDownload(t *testing.T) {
 		w := script.Split(src)[0].Words
 		if got := modelDownload(w) != ""; got != want {
 			t.Errorf("modelDownload(%q) = %v, want %v", src, got, want)
+		}
+	}
+}
+
+func TestImageMapping(t *testing.T) {
+	t.Parallel()
+	fsys := fstest.MapFS{
+		"src/a.py":          {Data: []byte("a")},
+		"src/pkg/b.py":      {Data: []byte("b")},
+		"src/pkg/c.txt":     {Data: []byte("c")},
+		"start.sh":          {Data: []byte("s")},
+		"secret/key.pem":    {Data: []byte("k")},
+		"secret/public.txt": {Data: []byte("p")},
+	}
+	tr, err := loadTree(t.Context(), fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	df, err := dockerfile.Parse([]byte(`FROM python:3.11 AS build
+WORKDIR /build
+COPY src/ ./code/
+COPY src/**/*.py /py/
+COPY secret /secret
+COPY *.sh missing*.txt /bin/
+FROM python:3.11-slim
+COPY --from=build /build/code /app
+COPY --from=build /py/b.py /b.py
+COPY start.sh /usr/local/bin/start
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm, err := patternmatcher.New([]string{"secret", "!secret/public.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, problems := newImage(df, tr, pm)
+	var probs []string
+	for _, p := range problems {
+		probs = append(probs, p.source)
+	}
+	if !reflect.DeepEqual(probs, []string{"missing*.txt"}) {
+		t.Errorf("problems = %v", probs)
+	}
+	tests := []struct {
+		stage int
+		path  string
+		want  string
+	}{
+		{0, "/build/code/pkg/b.py", "src/pkg/b.py"},
+		{0, "/py/a.py", "src/a.py"},
+		{0, "/py/b.py", "src/pkg/b.py"},
+		{0, "/secret/public.txt", "secret/public.txt"},
+		{0, "/secret/key.pem", ""},
+		{0, "/bin/start.sh", "start.sh"},
+		{1, "/app/a.py", "src/a.py"},
+		{1, "/app/pkg/c.txt", "src/pkg/c.txt"},
+		{1, "/b.py", "src/pkg/b.py"},
+		{1, "/usr/local/bin/start", "start.sh"},
+		{1, "/build/code/a.py", ""},
+	}
+	for _, tt := range tests {
+		got, _ := img.resolve(tt.stage, -1, tt.path)
+		if got != tt.want {
+			t.Errorf("resolve(%d, %s) = %q, want %q", tt.stage, tt.path, got, tt.want)
 		}
 	}
 }

@@ -163,7 +163,7 @@ func (img *image) glob(pattern string) []string {
 	for _, p := range img.t.paths {
 		var ok bool
 		if pm != nil {
-			ok, _ = pm.MatchesUsingParentResult(p, false)
+			ok, _, _ = pm.MatchesUsingParentResults(p, patternmatcher.MatchInfo{})
 		} else {
 			ok, _ = path.Match(pattern, p)
 		}

@@ -6,22 +6,29 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 )
 
-// repo writes files (path -> content) into a new directory.
-func repo(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
+// writeFiles writes files (slash path -> content) under dir.
+func writeFiles(tb testing.TB, dir string, files map[string]string) {
+	tb.Helper()
 	for name, body := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
+}
+
+// repo writes files into a new directory.
+func repo(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeFiles(t, dir, files)
 	return dir
 }
 
@@ -195,6 +202,11 @@ func TestBadInput(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, TestInputInvalid, "outside the repository"},
+		{"Dockerfile is a FIFO", func(t *testing.T, dir string) {
+			if err := syscall.Mkfifo(filepath.Join(dir, "Dockerfile"), 0o644); err != nil {
+				t.Skipf("mkfifo: %v", err)
+			}
+		}, DockerfileInvalid, "not a regular file"},
 		{"binary test_input", func(t *testing.T, dir string) {
 			write(t, dir, "test_input.json", "\x00\x00\x00")
 		}, TestInputInvalid, "binary file"},
@@ -222,13 +234,7 @@ func TestBadInput(t *testing.T) {
 
 func write(t *testing.T, dir, name, body string) {
 	t.Helper()
-	p := filepath.Join(dir, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFiles(t, dir, map[string]string{name: body})
 }
 
 func TestRunErrors(t *testing.T) {
@@ -312,6 +318,20 @@ func TestFacts(t *testing.T) {
 			}
 			if !f.GPULikely {
 				t.Error("torch requirement is no GPU evidence")
+			}
+		}},
+		{"modules of a PyTorch base image", map[string]string{
+			"Dockerfile":         "FROM pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime\nCOPY . /w\nCMD [\"python\", \"/w/handler.py\"]\n",
+			"handler.py":         handler,
+			"tests/test_gpu.py":  "import torch\nimport torchvision\nimport handler\n",
+			"tests/test_gone.py": "import diffusers\n",
+		}, func(t *testing.T, rep *Report) {
+			got := findings(rep, TestImportMissing)
+			if len(got) != 1 || got[0].File != "tests/test_gone.py" {
+				t.Errorf("JW035 = %+v", got)
+			}
+			if rep.Facts.BaseImageCUDA != "12.1" {
+				t.Errorf("CUDA = %q", rep.Facts.BaseImageCUDA)
 			}
 		}},
 		{"required env and tests config", map[string]string{

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 )
 
 // Result is one repository's lint outcome as the renderers show it.
@@ -93,79 +91,4 @@ func WriteJSON(w io.Writer, results []Result, failOn Severity) error {
 		return fmt.Errorf("write JSON: %w", err)
 	}
 	return nil
-}
-
-// TableOptions configure WriteTable.
-type TableOptions struct {
-	FailOn Severity
-	// ShowSuppressed lists suppressed findings after the others.
-	ShowSuppressed bool
-	// Color marks severities with ANSI colours (for a terminal).
-	Color bool
-}
-
-// WriteTable writes, per repository, a table of findings (severity, rule,
-// location, message, and the fix below each) and the summary line.
-func WriteTable(w io.Writer, results []Result, opts TableOptions) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for i, r := range results {
-		if i > 0 {
-			fmt.Fprintln(tw)
-		}
-		header := r.Repository
-		if r.CommitSHA != "" {
-			header += " @ " + r.CommitSHA[:min(12, len(r.CommitSHA))]
-		}
-		fmt.Fprintln(tw, header)
-		if r.Report != nil {
-			rows := r.Report.Findings
-			if opts.ShowSuppressed {
-				rows = append(append([]Finding{}, rows...), r.Report.Suppressed...)
-			}
-			if len(rows) > 0 {
-				fmt.Fprintf(tw, "%s\tRULE\tLOCATION\tMESSAGE\n", paint("SEVERITY", 0, opts.Color))
-			}
-			for j, f := range rows {
-				sev := f.Severity.String()
-				if j >= len(r.Report.Findings) {
-					sev = "(" + sev + ")" // suppressed
-				}
-				loc := f.Location()
-				if loc == "" {
-					loc = "-"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", paint(sev, f.Severity, opts.Color), f.RuleID, cell(loc), cell(f.Message))
-				if f.Remediation != "" {
-					fmt.Fprintf(tw, "%s\t\t\tfix: %s\n", paint("", 0, opts.Color), cell(f.Remediation))
-				}
-			}
-		}
-		fmt.Fprintln(tw, r.SummaryLine(opts.FailOn))
-	}
-	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("write table: %w", err)
-	}
-	return nil
-}
-
-// cell keeps a value on one line and out of tabwriter's way.
-func cell(s string) string { return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s) }
-
-// paint colours a severity cell. tabwriter counts escape codes as width,
-// so every cell of the column (header and blank ones included) gets codes
-// of the same length; sev 0 uses the default colour.
-func paint(s string, sev Severity, color bool) string {
-	if !color {
-		return s
-	}
-	code := "39"
-	switch sev {
-	case Error:
-		code = "31"
-	case Warning:
-		code = "33"
-	case Info:
-		code = "36"
-	}
-	return "\x1b[" + code + "m" + s + "\x1b[0m"
 }

@@ -58,3 +58,8 @@ var commonModules = map[string]bool{
 	"huggingface_hub": true, "safetensors": true, "tokenizers": true, "regex": true, "yaml": true,
 	"PIL": true, "setuptools": true, "pkg_resources": true, "certifi": true, "idna": true, "six": true,
 }
+
+// imageModules come with PyTorch and vLLM base images.
+var imageModules = map[string]bool{
+	"torch": true, "torchvision": true, "torchaudio": true, "vllm": true, "transformers": true, "triton": true,
+}

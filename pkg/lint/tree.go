@@ -27,7 +27,8 @@ type entryKind uint8
 const (
 	kindFile entryKind = iota + 1
 	kindDir
-	kindLink // a symbolic link whose target is missing or outside the repository
+	kindLink  // a symbolic link whose target is missing or outside the repository
+	kindOther // a FIFO, socket or device: present, never opened
 )
 
 // tree is the repository as lint sees it: every path (slash-separated,
@@ -76,11 +77,15 @@ func loadTree(ctx context.Context, fsys fs.FS) (*tree, error) {
 				t.add(p, kindLink)
 			case st.IsDir():
 				t.add(p, kindDir)
-			default:
+			case st.Mode().IsRegular():
 				t.add(p, kindFile)
+			default:
+				t.add(p, kindOther)
 			}
-		default:
+		case d.Type().IsRegular():
 			t.add(p, kindFile)
+		default:
+			t.add(p, kindOther)
 		}
 		return nil
 	})
@@ -145,8 +150,14 @@ func (t *tree) read(p string, limit int64) ([]byte, error) {
 		return nil, &readProblem{p + " is a symbolic link to a path outside the repository (or to nothing); janitor does not follow it"}
 	case kindDir:
 		return nil, &readProblem{p + " is a directory"}
+	case kindOther:
+		return nil, &readProblem{p + " is not a regular file"}
 	case 0:
 		return nil, &readProblem{p + " does not exist"}
+	}
+	// Stat before opening: opening a FIFO would block until a writer comes.
+	if st, err := fs.Stat(t.fsys, p); err != nil || !st.Mode().IsRegular() {
+		return nil, &readProblem{p + " is not a regular file"}
 	}
 	f, err := t.fsys.Open(p)
 	if err != nil {

@@ -46,6 +46,9 @@ type ParseOptions struct {
 	DefaultOrg string
 	// BaseURL is the git host owner/name is cloned from (default DefaultBaseURL).
 	BaseURL string
+	// Dir resolves relative local paths (default the working directory):
+	// repos.yaml resolves them against the file's folder.
+	Dir string
 }
 
 // IsRemote reports whether the repository has to be cloned.
@@ -95,8 +98,8 @@ func Parse(arg string, opts ParseOptions) (Ref, error) {
 	if strings.Contains(arg, "://") || strings.HasPrefix(arg, "git@") {
 		return parseURL(arg)
 	}
-	if looksLocal(arg) {
-		return parseLocal(arg)
+	if looksLocal(arg, opts.Dir) {
+		return parseLocal(arg, opts.Dir)
 	}
 	spec, ref, _ := strings.Cut(arg, "@")
 	if ref != "" && !validRef(ref) {
@@ -120,16 +123,24 @@ func Parse(arg string, opts ParseOptions) (Ref, error) {
 
 // looksLocal is true for arguments that can only mean a directory, and for
 // anything that exists as one.
-func looksLocal(arg string) bool {
+func looksLocal(arg, dir string) bool {
 	if arg == "." || arg == ".." || strings.HasPrefix(arg, "./") || strings.HasPrefix(arg, "../") ||
 		strings.HasPrefix(arg, "/") || strings.HasPrefix(arg, "~") || filepath.IsAbs(arg) {
 		return true
 	}
-	st, err := os.Stat(arg)
+	st, err := os.Stat(joinDir(dir, arg))
 	return err == nil && st.IsDir()
 }
 
-func parseLocal(arg string) (Ref, error) {
+// joinDir resolves a relative path against dir ("" is the working directory).
+func joinDir(dir, p string) string {
+	if dir == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
+}
+
+func parseLocal(arg, dir string) (Ref, error) {
 	p := arg
 	if strings.HasPrefix(p, "~/") {
 		home, err := os.UserHomeDir()
@@ -138,7 +149,7 @@ func parseLocal(arg string) (Ref, error) {
 		}
 		p = filepath.Join(home, p[2:])
 	}
-	abs, err := filepath.Abs(p)
+	abs, err := filepath.Abs(joinDir(dir, p))
 	if err != nil {
 		return Ref{}, fmt.Errorf("repository %q: %w", arg, err)
 	}

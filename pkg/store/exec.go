@@ -9,13 +9,24 @@ import (
 // Exec runs SQL that returns no rows: for migrations in tests, benchmarks
 // and the seed tool. Query commands never use it.
 func (db *DB) Exec(ctx context.Context, sql string, args ...any) error {
-	_, err := db.pool.Exec(ctx, sql, args...)
-	return err
+	return db.retry(ctx, func() error {
+		_, err := db.pool.Exec(ctx, sql, args...)
+		return err
+	})
 }
 
 // QueryStrings runs a query and returns every value as text: for checking
 // hand-written SQL (the contract queries) in tests and benchmarks.
 func (db *DB) QueryStrings(ctx context.Context, sql string, args ...any) ([][]string, error) {
+	var out [][]string
+	err := db.retry(ctx, func() (err error) {
+		out, err = db.queryStrings(ctx, sql, args...)
+		return err
+	})
+	return out, err
+}
+
+func (db *DB) queryStrings(ctx context.Context, sql string, args ...any) ([][]string, error) {
 	rows, err := db.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err

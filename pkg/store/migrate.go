@@ -87,7 +87,15 @@ func (db *DB) Migrate(ctx context.Context) ([]Migration, error) {
 	if err != nil {
 		return nil, err
 	}
-	return db.migrate(ctx, all)
+	// Each migration is a transaction recorded with its version, so running
+	// the whole again after a failover applies only what is missing.
+	var done []Migration
+	err = db.retry(ctx, func() error {
+		more, err := db.migrate(ctx, all)
+		done = append(done, more...)
+		return err
+	})
+	return done, err
 }
 
 func (db *DB) migrate(ctx context.Context, all []Migration) ([]Migration, error) {

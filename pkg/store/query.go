@@ -98,17 +98,21 @@ func (db *DB) ValidationList(ctx context.Context, p ValidationListParams) ([]Val
 	if p.Limit <= 0 {
 		p.Limit = 10
 	}
-	rows, err := db.pool.Query(ctx, validationListSQL, p.Repository, p.Organization, p.Environment, p.Limit)
-	if err != nil {
-		return nil, db.queryError("list validations", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Validation, error) {
-		var v Validation
-		err := r.Scan(&v.ID, &v.ValidationUUID, &v.RunID, &v.Environment, &v.Repository, &v.Organization,
-			&v.Status, &v.Type, &v.BuildSuccess, &v.ContainerSuccess, &v.GPUAvailable, &v.CUDADetected,
-			&v.ErrorMessage, &v.ExecutionTimeSeconds, &v.CommitSHA, &v.ImageSizeBytes, &v.DurationMs,
-			&v.CreatedAt, &v.CompletedAt)
-		return v, err
+	var out []Validation
+	err := db.retry(ctx, func() error {
+		rows, err := db.pool.Query(ctx, validationListSQL, p.Repository, p.Organization, p.Environment, p.Limit)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Validation, error) {
+			var v Validation
+			err := r.Scan(&v.ID, &v.ValidationUUID, &v.RunID, &v.Environment, &v.Repository, &v.Organization,
+				&v.Status, &v.Type, &v.BuildSuccess, &v.ContainerSuccess, &v.GPUAvailable, &v.CUDADetected,
+				&v.ErrorMessage, &v.ExecutionTimeSeconds, &v.CommitSHA, &v.ImageSizeBytes, &v.DurationMs,
+				&v.CreatedAt, &v.CompletedAt)
+			return v, err
+		})
+		return err
 	})
 	if err != nil {
 		return nil, db.queryError("list validations", err)
@@ -126,8 +130,10 @@ type Streak struct {
 // ValidationStreak computes the Streak of one repository.
 func (db *DB) ValidationStreak(ctx context.Context, p ValidationListParams) (Streak, error) {
 	var s Streak
-	err := db.pool.QueryRow(ctx, validationStreakSQL,
-		p.Repository, p.Organization, p.Environment).Scan(&s.LastSuccess, &s.FailingSince)
+	err := db.retry(ctx, func() error {
+		return db.pool.QueryRow(ctx, validationStreakSQL,
+			p.Repository, p.Organization, p.Environment).Scan(&s.LastSuccess, &s.FailingSince)
+	})
 	if err != nil {
 		return s, db.queryError("compute validation streak", err)
 	}
@@ -161,15 +167,19 @@ func (db *DB) RunList(ctx context.Context, p RunListParams) ([]RunSummary, error
 	if p.Limit <= 0 {
 		p.Limit = 20
 	}
-	rows, err := db.pool.Query(ctx, runListSQL, p.Environment, p.Status, p.Limit)
-	if err != nil {
-		return nil, db.queryError("list runs", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (RunSummary, error) {
-		var s RunSummary
-		err := r.Scan(&s.RunID, &s.Environment, &s.InstanceID, &s.StartedAt, &s.CompletedAt, &s.Status,
-			&s.RepositoryCount, &s.TriggerSource, &s.Total, &s.Successful)
-		return s, err
+	var out []RunSummary
+	err := db.retry(ctx, func() error {
+		rows, err := db.pool.Query(ctx, runListSQL, p.Environment, p.Status, p.Limit)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (RunSummary, error) {
+			var s RunSummary
+			err := r.Scan(&s.RunID, &s.Environment, &s.InstanceID, &s.StartedAt, &s.CompletedAt, &s.Status,
+				&s.RepositoryCount, &s.TriggerSource, &s.Total, &s.Successful)
+			return s, err
+		})
+		return err
 	})
 	if err != nil {
 		return nil, db.queryError("list runs", err)

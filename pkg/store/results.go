@@ -71,13 +71,16 @@ func (db *DB) RunInsert(ctx context.Context, p RunInsertParams) error {
 	if p.StartedAt.IsZero() {
 		p.StartedAt = time.Now()
 	}
-	_, err := db.pool.Exec(ctx, `
+	err := db.retry(ctx, func() error {
+		_, err := db.pool.Exec(ctx, `
 INSERT INTO validation_runs (run_id, environment, instance_id, started_at, status, repository_count,
                              repos_file_path, trigger_source, prompt, janitor_version)
 VALUES ($1, $2, NULLIF($3, ''), $4, 'running', $5, NULLIF($6, ''), $7, NULLIF($8, ''), NULLIF($9, ''))
 ON CONFLICT (run_id) DO NOTHING`,
-		p.RunID, p.Environment, p.InstanceID, p.StartedAt, p.RepositoryCount, p.ReposFilePath,
-		p.TriggerSource, p.Prompt, p.JanitorVersion)
+			p.RunID, p.Environment, p.InstanceID, p.StartedAt, p.RepositoryCount, p.ReposFilePath,
+			p.TriggerSource, p.Prompt, p.JanitorVersion)
+		return err
+	})
 	if err != nil {
 		return db.queryError("record run", err)
 	}
@@ -97,9 +100,13 @@ func (db *DB) RunFinish(ctx context.Context, p RunFinishParams) error {
 	if p.CompletedAt.IsZero() {
 		p.CompletedAt = time.Now()
 	}
-	tag, err := db.pool.Exec(ctx, `
+	var tag pgconn.CommandTag
+	err := db.retry(ctx, func() (err error) {
+		tag, err = db.pool.Exec(ctx, `
 UPDATE validation_runs SET status = $2, completed_at = COALESCE(completed_at, $3)
 WHERE run_id = $1`, p.RunID, p.Status, p.CompletedAt)
+		return err
+	})
 	if err != nil {
 		return db.queryError("finish run", err)
 	}
@@ -199,6 +206,21 @@ func (db *DB) ValidationInsert(ctx context.Context, ps ...ValidationInsertParams
 			p.ExecutionTimeSeconds, p.GitRef, p.CommitSHA, p.ImageID, p.ImageSizeBytes, p.DurationMs,
 			p.StartedAt, p.CompletedAt, types, data, p.CreatedAt)
 	}
+	var out []ValidationInsertResult
+	err := db.retry(ctx, func() error {
+		var err error
+		out, err = db.sendValidations(ctx, batch, ps)
+		return err
+	})
+	if err != nil {
+		return out, db.queryError("store results", err)
+	}
+	return out, nil
+}
+
+// sendValidations runs the batch of ValidationInsert; a failure names the
+// repository whose result it was.
+func (db *DB) sendValidations(ctx context.Context, batch *pgx.Batch, ps []ValidationInsertParams) ([]ValidationInsertResult, error) {
 	out := make([]ValidationInsertResult, len(ps))
 	br := db.pool.SendBatch(ctx, batch)
 	for i := range ps {
@@ -208,15 +230,12 @@ func (db *DB) ValidationInsert(ctx context.Context, ps ...ValidationInsertParams
 			// Already stored by an earlier attempt.
 		case err != nil:
 			br.Close()
-			return out, db.queryError(fmt.Sprintf("store result of %s", ps[i].Repository), err)
+			return out, fmt.Errorf("result of %s: %w", ps[i].Repository, err)
 		default:
 			out[i].Inserted = true
 		}
 	}
-	if err := br.Close(); err != nil {
-		return out, db.queryError("store results", err)
-	}
-	return out, nil
+	return out, br.Close()
 }
 
 // queryError wraps a query failure; a missing table means the schema was

@@ -5,6 +5,8 @@ package store
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -49,15 +51,26 @@ type Options struct {
 	// connection string and are refreshed when they rotate.
 	Password func(ctx context.Context) (string, error)
 	// OnAuthFailure is called when the server rejects the password, so a
-	// cached credential can be dropped before the next attempt.
+	// cached credential can be dropped; the connection or query is then
+	// tried once more.
 	OnAuthFailure func()
+	// AttemptTimeout bounds one connection attempt (dial, TLS, login);
+	// default min(ConnectTimeout, 5s). A paused Aurora Serverless v2 cluster
+	// holds the first connection 15-30 s while it resumes.
+	AttemptTimeout time.Duration
+	// FailoverWait is how long a write that hit a read-only server (SQLSTATE
+	// 25006, an Aurora failover) keeps being retried on fresh connections;
+	// default 30s.
+	FailoverWait time.Duration
 }
 
 // DB is a connection pool to the results database.
 type DB struct {
 	pool *pgxpool.Pool
 	// where names the server for error messages, never with a password.
-	where string
+	where         string
+	onAuthFailure func()
+	failoverWait  time.Duration
 }
 
 // Open connects to the database at dsn (a URL or key=value string), retrying
@@ -81,13 +94,19 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if opts.MaxConnLifetime == 0 {
 		opts.MaxConnLifetime = 30 * time.Minute
 	}
+	if opts.AttemptTimeout == 0 {
+		opts.AttemptTimeout = min(opts.ConnectTimeout, 5*time.Second)
+	}
+	if opts.FailoverWait == 0 {
+		opts.FailoverWait = 30 * time.Second
+	}
 	cc := cfg.ConnConfig
 	if _, ok := cc.RuntimeParams["application_name"]; !ok {
 		cc.RuntimeParams["application_name"] = "janitor"
 	}
 	cc.RuntimeParams["statement_timeout"] = fmt.Sprint(opts.StatementTimeout.Milliseconds())
 	if cc.ConnectTimeout == 0 || cc.ConnectTimeout > opts.ConnectTimeout {
-		cc.ConnectTimeout = min(opts.ConnectTimeout, 5*time.Second)
+		cc.ConnectTimeout = opts.AttemptTimeout
 	}
 	cfg.MaxConns = opts.MaxConns
 	cfg.MaxConnLifetime = opts.MaxConnLifetime
@@ -102,7 +121,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 			return nil
 		}
 	}
-	db := &DB{where: describe(cc)}
+	db := &DB{where: describe(cc), onAuthFailure: opts.OnAuthFailure, failoverWait: opts.FailoverWait}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", db.where, err)
@@ -110,6 +129,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	db.pool = pool
 
 	attempts := 0
+	authRetried := false
 	start := time.Now()
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval = 100 * time.Millisecond
@@ -120,8 +140,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		if err == nil {
 			return struct{}{}, nil
 		}
-		if isAuthFailure(err) && opts.OnAuthFailure != nil {
+		if isAuthFailure(err) && opts.OnAuthFailure != nil && !authRetried {
+			// A rotated password: drop the cached one and try once more.
 			opts.OnAuthFailure()
+			authRetried = true
+			return struct{}{}, err
 		}
 		if !retryable(err) {
 			return struct{}{}, backoff.Permanent(err)
@@ -220,6 +243,13 @@ func retryable(err error) bool {
 		return false
 	}
 	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	// A certificate that does not verify will not verify on the next try.
+	var certErr *tls.CertificateVerificationError
+	var hostErr x509.HostnameError
+	var authErr x509.UnknownAuthorityError
+	if errors.As(err, &certErr) || errors.As(err, &hostErr) || errors.As(err, &authErr) {
 		return false
 	}
 	// Dial errors, timeouts and resets arrive as *pgconn.ConnectError

@@ -14,8 +14,8 @@ const (
 	causeGPUMemory
 	causeMemory
 	causeCUDA
-	causeMissingFile
 	causeBaseImage
+	causeCopySource
 	causeTestInput
 	causeSecret
 	causeEnv
@@ -54,10 +54,9 @@ var patterns = []pattern{
 	{cause: causeGPUMemory, re: regexp.MustCompile(`CUDA out of memory|OutOfMemoryError: CUDA|torch\.OutOfMemoryError|CUDA error: out of memory`)},
 	{cause: causeMemory, re: regexp.MustCompile(`^Killed$|(^|\s)MemoryError\b|Cannot allocate memory|std::bad_alloc`)},
 	{cause: causeCUDA, re: regexp.MustCompile(`CUDA driver version is insufficient|no kernel image is available for execution|forward compatibility was attempted on non supported HW|NVIDIA driver on your system is too old|unsatisfied condition: cuda|Found no NVIDIA driver`)},
-	// A COPY or ADD source missing from the build context; BuildKit ends
-	// this message with ": not found" too, so it comes before the base image.
-	{cause: causeMissingFile, buildOnly: true, re: regexp.MustCompile(`failed to compute cache key|failed to calculate checksum of ref|file not found in build context|excluded by \.dockerignore`)},
-	{cause: causeBaseImage, buildOnly: true, re: regexp.MustCompile(`pull access denied|manifest unknown|failed to resolve source metadata|repository does not exist or may require|: not found$`)},
+	// BuildKit's words for a COPY/ADD source missing from the context.
+	{cause: causeCopySource, buildOnly: true, re: regexp.MustCompile(`failed to compute cache key: .*not found|failed to calculate checksum of ref .*not found|COPY failed: .*no such file or directory`)},
+	{cause: causeBaseImage, buildOnly: true, re: regexp.MustCompile(`pull access denied|manifest unknown|failed to resolve source metadata|repository does not exist or may require|docker\.io/\S+: not found$`)},
 	{cause: causeTestInput, re: regexp.MustCompile(`test_input\.json not found`)},
 	{cause: causeNetwork, re: regexp.MustCompile(`Temporary failure in name resolution|Name or service not known|nodename nor servname|Could not resolve host|getaddrinfo failed|Network is unreachable|Failed to establish a new connection|Max retries exceeded|Connection refused|couldn't connect to 'https://huggingface\.co'|HfHubHTTPError|LocalEntryNotFoundError|huggingface_hub\.errors|ConnectTimeout|No route to host`)},
 	// The SDK's own report of a handler that raised or returned an error:

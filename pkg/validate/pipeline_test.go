@@ -328,6 +328,9 @@ func TestTestInput(t *testing.T) {
 		{name: "repos.yaml file wins", files: map[string]string{"test_input.json": `{"input": {"n": 2}}`, "tests/small.json": `{"input": {"n": 4}}`},
 			facts: Facts{TestInputPath: "test_input.json"}, repoFile: "tests/small.json",
 			want: `{"input": {"n": 4}}`, target: "/test_input.json", source: "tests/small.json"},
+		{name: "start script changes directory", files: map[string]string{"test_input.json": `{"input": {}}`},
+			facts: Facts{TestInputPath: "test_input.json", Workdir: "/app", RunDir: "/app/src"}, workdir: "/app",
+			want: `{"input": {}}`, target: "/app/src/test_input.json", source: "test_input.json"},
 		{name: "relative image workdir", facts: Facts{TestsCase: json.RawMessage(`[1]`)}, workdir: "srv",
 			want: `{"input":[1]}`, target: "/srv/test_input.json", source: ".runpod/tests.json"},
 	}

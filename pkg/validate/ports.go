@@ -49,6 +49,10 @@ type Facts struct {
 	// empty when it declares none. The built image's WORKDIR, when the
 	// engine reports it, wins.
 	Workdir string
+	// RunDir is where the handler process runs when a start script changes
+	// directory first; empty when it runs in the WORKDIR. The test input
+	// is mounted there.
+	RunDir string
 	// HandlerPath is the handler file; empty when none was found.
 	HandlerPath string
 	// HandlerKind is how the handler is written.

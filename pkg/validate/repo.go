@@ -1,14 +1,10 @@
 package validate
 
 import (
-	"fmt"
-	"net/url"
-	"os"
-	"path"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/runpod-workers/janitor/pkg/repo"
 )
 
 // DefaultOrg is the organisation of repositories named without one.
@@ -67,57 +63,23 @@ type Defaults struct {
 	Dir string
 }
 
-var (
-	namePart  = `[A-Za-z0-9_.-]+`
-	bareName  = regexp.MustCompile(`^` + namePart + `$`)
-	ownerName = regexp.MustCompile(`^(` + namePart + `)/(` + namePart + `)$`)
-)
-
-// ParseRepoArg turns a command-line argument into a Repo, with the same
-// grammar as pkg/repo's Parse:
+// ParseRepoArg turns a command-line argument into a Repo, with pkg/repo's
+// grammar:
 //
 //	./dir, /abs/dir, ~/dir, dir     a local directory (an existing one wins)
 //	owner/name[@ref]                BaseURL/owner/name.git
 //	name[@ref]                      BaseURL/<default organisation>/name.git
 //	https://host/o/n.git[#ref]      a git URL (also http://, ssh://, file://, git@host:o/n)
 func ParseRepoArg(arg string, d Defaults) (Repo, error) {
-	arg = strings.TrimSpace(arg)
-	switch {
-	case arg == "":
-		return Repo{}, fmt.Errorf("empty repository: give owner/name, a git URL or a directory")
-	case strings.Contains(arg, "://") || strings.HasPrefix(arg, "git@"):
-		raw, ref, _ := strings.Cut(arg, "#")
-		if err := checkRef(arg, ref); err != nil {
-			return Repo{}, err
-		}
-		r, err := repoFromURL(raw)
-		r.Ref = ref
-		return r, err
-	case strings.HasPrefix(arg, ".") || strings.HasPrefix(arg, "/") || strings.HasPrefix(arg, "~") || isDir(d.resolve(arg)):
-		return repoFromPath(d.resolve(arg))
-	}
-	spec, ref, _ := strings.Cut(arg, "@")
-	if err := checkRef(arg, ref); err != nil {
+	r, err := repo.Parse(strings.TrimSpace(arg), repo.ParseOptions{DefaultOrg: d.org(), BaseURL: d.BaseURL, Dir: d.Dir})
+	if err != nil {
 		return Repo{}, err
 	}
-	if m := ownerName.FindStringSubmatch(spec); m != nil {
-		return Repo{Org: m[1], Name: strings.TrimSuffix(m[2], ".git"), URL: d.cloneURL(m[1], m[2]), Ref: ref}, nil
+	out := Repo{Org: r.Org, Name: r.Name, URL: r.URL, Path: r.Path, Ref: r.Ref}
+	if out.Org == "" {
+		out.Org = LocalOrg
 	}
-	if bareName.MatchString(spec) {
-		org := d.org()
-		return Repo{Org: org, Name: strings.TrimSuffix(spec, ".git"), URL: d.cloneURL(org, spec), Ref: ref}, nil
-	}
-	return Repo{}, fmt.Errorf("repository %q: give owner/name, a bare name (organisation %s), a git URL or an existing directory", arg, d.org())
-}
-
-var refPattern = regexp.MustCompile(`^[A-Za-z0-9._/-]{1,200}$`)
-
-// checkRef accepts an empty ref (the default branch) or a plausible one.
-func checkRef(arg, ref string) error {
-	if ref != "" && !refPattern.MatchString(ref) {
-		return fmt.Errorf("repository %q: invalid ref %q", arg, ref)
-	}
-	return nil
+	return out, nil
 }
 
 func (d Defaults) org() string {
@@ -125,68 +87,4 @@ func (d Defaults) org() string {
 		return DefaultOrg
 	}
 	return d.Org
-}
-
-func (d Defaults) cloneURL(org, name string) string {
-	base := strings.TrimSuffix(d.BaseURL, "/")
-	if base == "" {
-		base = "https://github.com"
-	}
-	return base + "/" + org + "/" + strings.TrimSuffix(name, ".git") + ".git"
-}
-
-func (d Defaults) resolve(p string) string {
-	if strings.HasPrefix(p, "~/") || p == "~" {
-		if home, err := os.UserHomeDir(); err == nil {
-			p = filepath.Join(home, strings.TrimPrefix(p, "~"))
-		}
-	}
-	if !filepath.IsAbs(p) && d.Dir != "" {
-		p = filepath.Join(d.Dir, p)
-	}
-	return p
-}
-
-func isDir(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
-}
-
-func repoFromPath(p string) (Repo, error) {
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return Repo{}, fmt.Errorf("repository path %q: %w", p, err)
-	}
-	if !isDir(abs) {
-		return Repo{}, fmt.Errorf("repository path %q is not a directory", p)
-	}
-	return Repo{Org: LocalOrg, Name: filepath.Base(abs), Path: abs}, nil
-}
-
-func repoFromURL(raw string) (Repo, error) {
-	var p string
-	if strings.HasPrefix(raw, "git@") {
-		// scp-like syntax: git@host:owner/name.git
-		_, after, ok := strings.Cut(raw, ":")
-		if !ok {
-			return Repo{}, fmt.Errorf("git URL %q: expected git@host:owner/name", raw)
-		}
-		p = after
-	} else {
-		u, err := url.Parse(raw)
-		if err != nil {
-			return Repo{}, fmt.Errorf("git URL %q: %w", raw, err)
-		}
-		p = u.Path
-	}
-	p = strings.Trim(p, "/")
-	name := strings.TrimSuffix(path.Base(p), ".git")
-	if name == "" || name == "." {
-		return Repo{}, fmt.Errorf("git URL %q names no repository", raw)
-	}
-	org := path.Base(path.Dir(p))
-	if org == "." || org == "/" || org == "" {
-		org = LocalOrg
-	}
-	return Repo{Org: org, Name: name, URL: raw}, nil
 }

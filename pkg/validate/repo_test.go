@@ -32,7 +32,7 @@ func TestParseRepoArg(t *testing.T) {
 		{arg: "o/n@feature/x", want: Repo{Org: "o", Name: "n", URL: "https://github.com/o/n.git", Ref: "feature/x"}},
 		{arg: "https://github.com/o/n.git#main", want: Repo{Org: "o", Name: "n", URL: "https://github.com/o/n.git", Ref: "main"}},
 		{arg: "o/n@bad ref", err: `invalid ref "bad ref"`},
-		{arg: "./nope", err: "is not a directory"},
+		{arg: "./nope", err: "does not exist"},
 		{arg: "a/b/c", err: `repository "a/b/c"`},
 		{arg: "", err: "empty repository"},
 		{arg: "https://host/", err: "names no repository"},
@@ -151,7 +151,7 @@ func TestParseReposErrors(t *testing.T) {
 		{doc: "- name: a\n  name: b\n", err: `r.yaml:2: key "name" is repeated`},
 		{doc: "- [a]\n", err: "r.yaml:1: a repository is a name or a mapping, found a list"},
 		{doc: "- name:\n", err: "r.yaml:1: name must be a string, found nothing"},
-		{doc: "- path: /definitely/not/here\n", err: `r.yaml:1: repository path "/definitely/not/here" is not a directory`},
+		{doc: "- path: /definitely/not/here\n", err: `r.yaml:1: repository directory "/definitely/not/here" does not exist`},
 		{doc: "organization: 'bad org'\nrepositories: [a]\n", err: `r.yaml:1: organization "bad org" is not a valid`},
 	}
 	for _, tc := range tests {

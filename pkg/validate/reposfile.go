@@ -103,6 +103,12 @@ func ParseRepos(data []byte, file string, d Defaults) ([]Repo, error) {
 	return repos, nil
 }
 
+var (
+	namePart  = `[A-Za-z0-9_.-]+`
+	bareName  = regexp.MustCompile(`^` + namePart + `$`)
+	ownerName = regexp.MustCompile(`^(` + namePart + `)/(` + namePart + `)$`)
+)
+
 type reposParser struct {
 	file string
 	d    Defaults
@@ -170,14 +176,23 @@ func (p *reposParser) entry(n *yaml.Node) (Repo, error) {
 	case url != "" && dir != "":
 		return Repo{}, p.errf(n, "give url or path, not both")
 	case url != "":
-		base, err = repoFromURL(url)
+		if !strings.Contains(url, "://") && !strings.HasPrefix(url, "git@") {
+			return Repo{}, p.errf(n, "url %q is not a git URL (https://, ssh://, file:// or git@host:owner/name)", url)
+		}
+		base, err = ParseRepoArg(url, p.d)
 	case dir != "":
-		base, err = repoFromPath(p.d.resolve(dir))
+		if !filepath.IsAbs(dir) && !strings.HasPrefix(dir, ".") && !strings.HasPrefix(dir, "~") {
+			dir = "./" + dir
+		}
+		base, err = ParseRepoArg(dir, p.d)
 	default:
 		if !ownerName.MatchString(name) && !bareName.MatchString(name) {
 			return Repo{}, p.errf(n, "name %q: give owner/name or a bare name; use url: or path: for the others", name)
 		}
-		base, err = ParseRepoArg(name, Defaults{Org: p.d.Org, BaseURL: p.d.BaseURL})
+		if !strings.Contains(name, "/") {
+			name = p.d.org() + "/" + name
+		}
+		base, err = ParseRepoArg(name, p.d)
 	}
 	if err != nil {
 		return Repo{}, p.errf(n, "%v", err)

@@ -284,6 +284,11 @@ func (rr *repoRun) build(ctx context.Context) bool {
 		DurationMS:     res.Duration.Milliseconds(),
 	}
 	rr.ev.workdir = res.Workdir
+	if rr.facts.RunDir != "" {
+		// A start script changes directory before the handler runs: the
+		// SDK looks for test_input.json there.
+		rr.ev.workdir = rr.facts.RunDir
+	}
 	if rr.ev.workdir == "" {
 		rr.ev.workdir = rr.facts.Workdir
 	}

@@ -218,8 +218,8 @@ func buildFailed(ev evidence) verdict {
 		v.evidence = append(v.evidence, b.Error)
 	}
 	switch d.cause {
-	case causeMissingFile:
-		v.remediation = "A file that the Dockerfile copies is not in the build context: add it to the repository (and check .dockerignore), or fix the path in the COPY or ADD line."
+	case causeCopySource:
+		v.remediation = "A file or folder the Dockerfile copies is not in the build context: add it to the repository, fix the COPY/ADD path, or remove it from .dockerignore (janitor lint reports it as JW005)."
 	case causeBaseImage:
 		v.remediation = "The base image could not be pulled: check the FROM image name and tag, log in to the registry if it is private, and make sure the registry is reachable from this host."
 	case causeNetwork:

@@ -180,22 +180,13 @@ func headerColon(line []Token) int {
 	}
 	depth := 0
 	for i, t := range line {
-		if t.Kind != Op {
-			continue
-		}
-		switch t.Text {
-		case "(", "[", "{":
-			depth++
-		case ")", "]", "}":
-			depth--
-		case ":":
-			if depth == 0 {
-				return i
-			}
-		case "=":
-			if depth == 0 && (line[0].Text == "match" || line[0].Text == "case") {
-				return -1 // "match = 3" is an assignment
-			}
+		depth += bracket(t)
+		switch {
+		case depth != 0 || t.Kind != Op:
+		case t.Text == ":":
+			return i
+		case t.Text == "=" && (line[0].Text == "match" || line[0].Text == "case"):
+			return -1 // "match = 3" is an assignment
 		}
 	}
 	return -1
@@ -310,15 +301,8 @@ func dotted(toks []Token, i int) (string, int) {
 func matching(toks []Token, open int) int {
 	depth := 0
 	for i := open; i < len(toks); i++ {
-		if toks[i].Kind != Op {
-			continue
-		}
-		switch toks[i].Text {
-		case "(", "[", "{":
-			depth++
-		case ")", "]", "}":
-			depth--
-			if depth == 0 {
+		if d := bracket(toks[i]); d != 0 {
+			if depth += d; depth == 0 {
 				return i
 			}
 		}
@@ -385,22 +369,27 @@ func splitTop(toks []Token, sep string) [][]Token {
 	var out [][]Token
 	depth, start := 0, 0
 	for i, t := range toks {
-		if t.Kind != Op {
-			continue
-		}
-		switch t.Text {
-		case "(", "[", "{":
-			depth++
-		case ")", "]", "}":
-			depth--
-		case sep:
-			if depth == 0 {
-				out = append(out, toks[start:i])
-				start = i + 1
-			}
+		depth += bracket(t)
+		if depth == 0 && t.Kind == Op && t.Text == sep {
+			out = append(out, toks[start:i])
+			start = i + 1
 		}
 	}
 	return append(out, toks[start:])
+}
+
+// bracket is +1 for an opening bracket token, -1 for a closing one, else 0.
+func bracket(t Token) int {
+	if t.Kind != Op {
+		return 0
+	}
+	switch t.Text {
+	case "(", "[", "{":
+		return 1
+	case ")", "]", "}":
+		return -1
+	}
+	return 0
 }
 
 // resolve expands the first element of a dotted name through the imports.
