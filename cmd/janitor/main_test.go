@@ -216,16 +216,24 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	want, err := strconv.Atoi(args[0])
 	ts.Check(err)
-	err = ts.Exec(args[1], args[2:]...)
-	got := 0
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		got = ee.ExitCode()
-	case err != nil:
+	got, err := exitCode(ts.Exec(args[1], args[2:]...))
+	if err != nil {
 		ts.Fatalf("run %s: %v", args[1], err)
 	}
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 	}
+}
+
+// exitCode turns the error of running a program into its exit status; err
+// is set when the program could not run at all.
+func exitCode(runErr error) (int, error) {
+	var ee *exec.ExitError
+	switch {
+	case errors.As(runErr, &ee):
+		return ee.ExitCode(), nil
+	case runErr != nil:
+		return 0, runErr
+	}
+	return 0, nil
 }

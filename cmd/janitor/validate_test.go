@@ -354,13 +354,9 @@ func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s did not exit within 2m of %s", prog, sig)
 	}
 	report()
-	code := 0
-	var ee *exec.ExitError
-	switch {
-	case errors.As(waitErr, &ee):
-		code = ee.ExitCode()
-	case waitErr != nil:
-		ts.Fatalf("%s: %v", prog, waitErr)
+	code, err := exitCode(waitErr)
+	if err != nil {
+		ts.Fatalf("%s: %v", prog, err)
 	}
 	if code != 130 {
 		ts.Fatalf("%s exited %d after %s, want 130", prog, code, sig)
