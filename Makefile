@@ -18,6 +18,24 @@ help: ## List the targets
 build: ## Build bin/janitor
 	go build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(JANITOR) ./cmd/janitor
 
+.PHONY: demo
+demo: ## Run the main job: validate the example workers (docs/examples) against the local database, then query the results
+	@.ci/deps
+	@$(MAKE) --no-print-directory build
+	@.ci/dockerd
+	@echo "compiling the examples' stand-in python (docs/examples/pyshim)"
+	@for d in docs/examples/worker-*/; do CGO_ENABLED=0 go build -trimpath -o "$$d/python" ./docs/examples/pyshim || exit 1; done
+	@echo
+	@echo '$$ janitor validate --repos-file docs/examples/repos.yaml'
+	@rc=0; $(JANITOR) validate --repos-file docs/examples/repos.yaml || rc=$$?; \
+	  case $$rc in 0|3) ;; *) echo "make demo: janitor validate exited $$rc" >&2; exit $$rc;; esac
+	@echo
+	@echo '$$ janitor query-runs --limit 5'
+	@$(JANITOR) query-runs --limit 5
+	@echo
+	@echo '$$ janitor query-db --repo worker-crash'
+	@$(JANITOR) query-db --repo worker-crash
+
 .PHONY: deps
 deps: ## Install what the demo and tests need and is missing (Debian/Ubuntu)
 	@.ci/deps
@@ -82,6 +100,11 @@ logs: build ## The instance's CloudWatch logs (make logs ENV=dev [FOLLOW=1])
 .PHONY: bench-db
 bench-db: ## Seed 1M validations and measure the query paths (see docs/benchmarks.md)
 	JANITOR_BENCH_DB=1 go test -run '^$$' -bench BenchmarkDB -benchtime 20x -timeout 30m ./cmd/janitor
+
+.PHONY: bench-validate
+bench-validate: ## janitor validate vs the raw docker CLI, concurrency, layer cache, peak RSS (see docs/benchmarks.md)
+	@.ci/dockerd
+	JANITOR_BENCH_VALIDATE=1 go test -run '^$$' -bench BenchmarkValidate -benchtime 3x -timeout 30m ./cmd/janitor
 
 .PHONY: bench-lint
 bench-lint: ## Lint a typical repository and 1,000 generated ones (see docs/benchmarks.md)

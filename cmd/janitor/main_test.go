@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -33,8 +35,13 @@ func (s stopClusterAfter) Run() int {
 
 func TestMain(m *testing.M) {
 	testscript.Main(stopClusterAfter{m}, map[string]func(){
+		// As cmd/janitor/main.go does: SIGINT and SIGTERM cancel the
+		// context, so that scripts can interrupt a run.
 		"janitor": func() {
-			os.Exit(cli.Main(context.Background(), os.Args[1:], iostreams.System(), "test"))
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			code := cli.Main(ctx, os.Args[1:], iostreams.System(), "test")
+			stop()
+			os.Exit(code)
 		},
 	})
 }
@@ -62,18 +69,7 @@ func setupScript(env *testscript.Env) error {
 	}
 	env.Defer(cleanup)
 	home := filepath.Join(env.WorkDir, "home")
-	cfgDir := filepath.Join(home, ".config", "janitor")
-	if err := os.MkdirAll(cfgDir, 0o755); err != nil {
-		return err
-	}
-	cfg := fmt.Sprintf(`environments:
-  dev:
-    database:
-      agent_url: %q
-      reader_url: %q
-      admin_url: %q
-`, d.Agent, d.Reader, d.Admin)
-	if err := os.WriteFile(filepath.Join(cfgDir, "config.yaml"), []byte(cfg), 0o644); err != nil {
+	if err := writeConfig(home, d.Agent, d.Reader, d.Admin); err != nil {
 		return err
 	}
 	env.Setenv("HOME", home)
@@ -102,6 +98,23 @@ func setupScript(env *testscript.Env) error {
 		}
 	}
 	return nil
+}
+
+// writeConfig writes $HOME/.config/janitor/config.yaml pointing the dev
+// environment at a database, one URL per role.
+func writeConfig(home, agent, reader, admin string) error {
+	cfgDir := filepath.Join(home, ".config", "janitor")
+	if err := os.MkdirAll(cfgDir, 0o755); err != nil {
+		return err
+	}
+	cfg := fmt.Sprintf(`environments:
+  dev:
+    database:
+      agent_url: %q
+      reader_url: %q
+      admin_url: %q
+`, agent, reader, admin)
+	return os.WriteFile(filepath.Join(cfgDir, "config.yaml"), []byte(cfg), 0o644)
 }
 
 // seedFile is the fixture format of the seed command.
@@ -203,16 +216,24 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	want, err := strconv.Atoi(args[0])
 	ts.Check(err)
-	err = ts.Exec(args[1], args[2:]...)
-	got := 0
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		got = ee.ExitCode()
-	case err != nil:
+	got, err := exitCode(ts.Exec(args[1], args[2:]...))
+	if err != nil {
 		ts.Fatalf("run %s: %v", args[1], err)
 	}
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 	}
+}
+
+// exitCode turns the error of running a program into its exit status; err
+// is set when the program could not run at all.
+func exitCode(runErr error) (int, error) {
+	var ee *exec.ExitError
+	switch {
+	case errors.As(runErr, &ee):
+		return ee.ExitCode(), nil
+	case runErr != nil:
+		return 0, runErr
+	}
+	return 0, nil
 }

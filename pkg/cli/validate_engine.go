@@ -23,6 +23,7 @@ func (a validateEngine) Build(ctx context.Context, r validate.BuildRequest) (val
 	return validate.BuildResult{
 		ImageID: res.ImageID, SizeBytes: res.SizeBytes, Workdir: res.Workdir, Duration: res.Duration,
 		Failed: res.Failed, TimedOut: res.TimedOut, FailedStep: res.FailedStep, Error: res.Error, Log: res.Log,
+		LogBytes: res.LogBytes,
 	}, err
 }
 
@@ -40,6 +41,7 @@ func (a validateEngine) Run(ctx context.Context, r validate.RunRequest) (validat
 	return validate.RunResult{
 		ExitCode: res.ExitCode, TimedOut: res.TimedOut, OOMKilled: res.OOMKilled, Duration: res.Duration,
 		StartError: res.StartError, Stdout: res.Stdout, Stderr: res.Stderr,
+		StdoutBytes: res.StdoutBytes, StderrBytes: res.StderrBytes,
 	}, err
 }
 

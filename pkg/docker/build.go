@@ -85,6 +85,8 @@ type BuildResult struct {
 	// Log is the whole progress output, head and tail kept within
 	// BuildRequest.LogLimit, safe to store.
 	Log string
+	// LogBytes counts the progress output in all, kept in Log or not.
+	LogBytes int64
 	// Steps counts the Dockerfile instructions that ran, CachedSteps those
 	// taken from the layer cache.
 	Steps       int
@@ -132,6 +134,7 @@ func (e *Engine) Build(ctx context.Context, req BuildRequest) (BuildResult, erro
 	res := BuildResult{
 		Duration: time.Since(start),
 		Log:      stream.log.String(),
+		LogBytes: stream.log.Len(),
 		LogTail:  stream.logTail(),
 		Error:    stream.errMsg,
 	}

@@ -76,6 +76,9 @@ ENTRYPOINT ["/probe"]
 	if progress.String() != res.Log {
 		t.Errorf("Progress and Log differ:\n%s\n---\n%s", progress.String(), res.Log)
 	}
+	if res.LogBytes != int64(len(res.Log)) {
+		t.Errorf("LogBytes = %d, want the %d bytes of a log that was not cut", res.LogBytes, len(res.Log))
+	}
 
 	img, err := e.cli.ImageInspect(t.Context(), res.ImageID)
 	if err != nil {

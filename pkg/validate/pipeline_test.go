@@ -429,6 +429,42 @@ func TestLogsBounded(t *testing.T) {
 	}
 }
 
+// TestLogsCutByEngine: the real engine caps output itself, so the pipeline
+// gets a log within its limit; the byte counts still mark it truncated.
+func TestLogsCutByEngine(t *testing.T) {
+	t.Parallel()
+	const limit = 64 << 10
+	w := newWorld(t, map[string]*spec{"worker": {
+		build: BuildResult{Log: "#1 done\n[... 9000000 bytes omitted ...]\n#9 done\n", LogBytes: 9_000_000},
+		run: RunResult{ExitCode: 1, Stdout: "head\n[... 20971520 bytes omitted ...]\ntail\n", StdoutBytes: 20 << 20,
+			Stderr: "short\n", StderrBytes: 6},
+	}})
+	if _, err := w.pipeline().Run(t.Context(), w.repos(), quiet(Options{LogLimit: limit})); err != nil {
+		t.Fatal(err)
+	}
+	var cl containerLogReport
+	var bl buildLogReport
+	for _, r := range w.records[0].Reports {
+		var err error
+		switch r.Type {
+		case ReportContainerLog:
+			err = json.Unmarshal(r.Data, &cl)
+		case ReportBuildLog:
+			err = json.Unmarshal(r.Data, &bl)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !cl.StdoutTruncated || cl.StderrTruncated || cl.StdoutBytes != 20<<20 || cl.StderrBytes != 6 {
+		t.Errorf("container log: stdout truncated %v (%d bytes), stderr truncated %v (%d bytes); want true, false",
+			cl.StdoutTruncated, cl.StdoutBytes, cl.StderrTruncated, cl.StderrBytes)
+	}
+	if !bl.Truncated || bl.LogBytes != 9_000_000 {
+		t.Errorf("build log: truncated %v (%d bytes), want true", bl.Truncated, bl.LogBytes)
+	}
+}
+
 func TestSinkFailures(t *testing.T) {
 	t.Parallel()
 	t.Run("run start refused", func(t *testing.T) {

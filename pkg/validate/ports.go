@@ -147,8 +147,10 @@ type BuildResult struct {
 	TimedOut   bool
 	FailedStep string
 	Error      string
-	// Log is the build output, capped by the engine.
-	Log string
+	// Log is the build output, capped by the engine; LogBytes counts the
+	// output in all, so that a log the engine cut is known to be cut.
+	Log      string
+	LogBytes int64
 }
 
 // RunRequest is one container run.
@@ -195,9 +197,12 @@ type RunResult struct {
 	// StartError is the engine's message when it could not start the
 	// container (exit codes 125-127: bad CMD or ENTRYPOINT, say).
 	StartError string
-	// Stdout and Stderr are the container's output, capped by the engine.
-	Stdout string
-	Stderr string
+	// Stdout and Stderr are the container's output, capped by the engine;
+	// StdoutBytes and StderrBytes count what it printed in all.
+	Stdout      string
+	Stderr      string
+	StdoutBytes int64
+	StderrBytes int64
 }
 
 // GPUDetector tells whether the host has an NVIDIA GPU.

@@ -132,6 +132,11 @@ func (r *TerminalRenderer) Event(e Event) {
 		}
 		r.active[i].step = e.Step
 	case EventOutput:
+		if !r.verbose {
+			// Nothing on screen changes: a build printing thousands of
+			// lines must not redraw thousands of times.
+			return
+		}
 		if i >= 0 {
 			r.active[i].last = e.Line
 		}

@@ -70,6 +70,20 @@ func TestTerminalRenderer(t *testing.T) {
 	}
 }
 
+func TestTerminalRendererQuietOutput(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	r := NewTerminalRenderer(&buf, 60, false)
+	r.Event(Event{Time: t0, Repo: "acme/a", Kind: EventStep, Step: StepBuild})
+	before := buf.Len()
+	for range 1000 {
+		r.Event(Event{Time: t0, Repo: "acme/a", Kind: EventOutput, Step: StepBuild, Line: "#5 RUN pip install"})
+	}
+	if buf.Len() != before {
+		t.Errorf("build output without -v wrote %d bytes to the terminal, want none", buf.Len()-before)
+	}
+}
+
 func TestFit(t *testing.T) {
 	t.Parallel()
 	if got := fit(strings.Repeat("é", 100), 10); got != strings.Repeat("é", 8)+"…" {

@@ -19,6 +19,7 @@ type (
 	buildLogReport struct {
 		Log            string `json:"log"`
 		Truncated      bool   `json:"truncated"`
+		LogBytes       int64  `json:"log_bytes"`
 		ImageID        string `json:"image_id"`
 		ImageSizeBytes int64  `json:"image_size_bytes"`
 		FailedStep     string `json:"failed_step"`
@@ -30,12 +31,16 @@ type (
 		Stderr          string `json:"stderr"`
 		StdoutTruncated bool   `json:"stdout_truncated"`
 		StderrTruncated bool   `json:"stderr_truncated"`
-		ExitCode        int    `json:"exit_code"`
-		TimedOut        bool   `json:"timed_out"`
-		OOMKilled       bool   `json:"oom_killed"`
-		DurationMS      int64  `json:"duration_ms"`
-		TestInput       string `json:"test_input"`
-		GPUCheckOutput  string `json:"gpu_check_output,omitempty"`
+		// StdoutBytes and StderrBytes count what the container printed
+		// in all (0 when the engine does not tell).
+		StdoutBytes    int64  `json:"stdout_bytes"`
+		StderrBytes    int64  `json:"stderr_bytes"`
+		ExitCode       int    `json:"exit_code"`
+		TimedOut       bool   `json:"timed_out"`
+		OOMKilled      bool   `json:"oom_killed"`
+		DurationMS     int64  `json:"duration_ms"`
+		TestInput      string `json:"test_input"`
+		GPUCheckOutput string `json:"gpu_check_output,omitempty"`
 	}
 	performanceReport struct {
 		StepsMS        map[Step]int64 `json:"steps_ms"`
@@ -129,13 +134,14 @@ func (rr *repoRun) reports(rec Record, v verdict) []Report {
 	}
 	if b := rr.ev.build; b != nil {
 		add(ReportBuildLog, buildLogReport{
-			Log: b.Log, Truncated: rr.buildCut, ImageID: b.ImageID, ImageSizeBytes: b.SizeBytes,
+			Log: b.Log, Truncated: rr.buildCut, LogBytes: b.LogBytes, ImageID: b.ImageID, ImageSizeBytes: b.SizeBytes,
 			FailedStep: cleanText(b.FailedStep), TimedOut: rr.ev.buildTimedOut, DurationMS: b.Duration.Milliseconds(),
 		})
 	}
 	if x := rr.ev.run; x != nil {
 		cl := containerLogReport{
 			Stdout: x.Stdout, Stderr: x.Stderr, StdoutTruncated: rr.stdoutCut, StderrTruncated: rr.stderrCut,
+			StdoutBytes: x.StdoutBytes, StderrBytes: x.StderrBytes,
 			ExitCode: x.ExitCode, TimedOut: x.TimedOut, OOMKilled: x.OOMKilled,
 			DurationMS: x.Duration.Milliseconds(), TestInput: rr.input.source,
 		}

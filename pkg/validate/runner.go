@@ -257,6 +257,7 @@ func (rr *repoRun) build(ctx context.Context) bool {
 	// Cap logs as soon as they arrive: everything after (log matching,
 	// reports) works on the bounded text.
 	res.Log, rr.buildCut = capLog(res.Log, rr.opts.LogLimit)
+	rr.buildCut = rr.buildCut || res.LogBytes > int64(rr.opts.LogLimit)
 	if res.Duration <= 0 {
 		res.Duration = time.Since(t)
 	}
@@ -364,8 +365,12 @@ func (rr *repoRun) runContainer(ctx context.Context, mount Mount) bool {
 		OutputLimit: rr.opts.LogLimit / 2,
 	})
 	rr.end(StepRun, t)
+	// The engine caps what it captures to OutputLimit: what it printed
+	// beyond that was cut there.
 	res.Stdout, rr.stdoutCut = capLog(res.Stdout, rr.opts.LogLimit/2)
 	res.Stderr, rr.stderrCut = capLog(res.Stderr, rr.opts.LogLimit/2)
+	rr.stdoutCut = rr.stdoutCut || res.StdoutBytes > int64(rr.opts.LogLimit/2)
+	rr.stderrCut = rr.stderrCut || res.StderrBytes > int64(rr.opts.LogLimit/2)
 	res.StartError = clip(res.StartError, 4000)
 	if done, ok := rr.stopped(ctx, StepRun); done {
 		return ok
