@@ -70,7 +70,7 @@ func (r Ref) Checkout(ctx context.Context, opts CheckoutOptions) (Checkout, erro
 // HeadCommit returns the commit HEAD points at for the git repository holding
 // dir, or "" when dir is not inside one (or HEAD is unborn).
 func HeadCommit(dir string) string {
-	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true})
+	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
 	if err != nil {
 		return ""
 	}

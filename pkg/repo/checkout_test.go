@@ -287,3 +287,36 @@ func TestCheckoutLocal(t *testing.T) {
 		}
 	}
 }
+
+func TestHeadCommit(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("git"); err != nil {
+		testenv.Missing(t, "git: install it (apt-get install git)")
+	}
+	dir := t.TempDir()
+	main := filepath.Join(dir, "main")
+	if err := os.Mkdir(main, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	runGit(t, main, "init", "-q", "-b", "main")
+	if err := os.WriteFile(filepath.Join(main, "Dockerfile"), []byte("FROM scratch\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runGit(t, main, "add", ".")
+	runGit(t, main, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "one")
+	want := strings.TrimSpace(runGit(t, main, "rev-parse", "HEAD"))
+	if err := os.Mkdir(filepath.Join(main, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	wt := filepath.Join(dir, "wt")
+	runGit(t, main, "worktree", "add", "-q", wt)
+
+	for name, d := range map[string]string{"root": main, "subfolder": filepath.Join(main, "sub"), "worktree": wt} {
+		if got := HeadCommit(d); got != want {
+			t.Errorf("%s: HeadCommit = %q, want %q", name, got, want)
+		}
+	}
+	if got := HeadCommit(t.TempDir()); got != "" {
+		t.Errorf("outside a repository: HeadCommit = %q, want empty", got)
+	}
+}
