@@ -132,7 +132,11 @@ func printLatest(io *iostreams.IOStreams, res queryDBResult) {
 	fmt.Fprintf(w, "Build: %s\n", check(cs, v.BuildSuccess, "succeeded", "failed", "not run"))
 	fmt.Fprintf(w, "Container: %s\n", check(cs, v.ContainerSuccess, "executed successfully", "failed", "not run"))
 	fmt.Fprintf(w, "GPU Available: %s\n", gpuText(cs, v))
-	if v.ExecutionTimeSeconds != nil {
+	switch {
+	case v.ExecutionTimeSeconds == nil:
+	case *v.ExecutionTimeSeconds == 0:
+		fmt.Fprintln(w, "Execution Time: less than a second")
+	default:
 		fmt.Fprintf(w, "Execution Time: %s\n", plural(*v.ExecutionTimeSeconds, "second"))
 	}
 	if v.ErrorMessage != "" {
