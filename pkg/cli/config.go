@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -52,9 +51,7 @@ func runConfigShow(opts *configShowOptions) error {
 	}
 	red := cfg.Redacted()
 	if opts.output == "json" {
-		enc := json.NewEncoder(opts.f.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(red)
+		return writeJSON(opts.f.IO.Out, red)
 	}
 	w := opts.f.IO.Out
 	found := "found"
